@@ -1,0 +1,38 @@
+# Quick start: `make demo` runs the main example, `make test` runs the test suite.
+# Both create .venv on first use. TORCH_SPEC installs the small CPU build first so
+# that `torch>=2.2` in pyproject.toml pulls nothing larger; override it for a GPU:
+#   make test TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu124"
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench docs examples clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python examples/quickstart.py
+
+test: $(STAMP)
+	$(BIN)/ruff check sklearn_seq tests examples benchmarks
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check sklearn_seq tests examples benchmarks
+	$(BIN)/ruff format --check sklearn_seq tests examples benchmarks
+
+examples: $(STAMP)
+	SKLEARN_SEQ_SMALL=1 MPLBACKEND=Agg $(BIN)/python examples/run_all.py
+
+bench: $(STAMP)
+	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

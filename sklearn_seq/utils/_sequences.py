@@ -1,0 +1,396 @@
+# Authors: The sklearn_seq developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Sequence containers and input validation (NumPy only, no torch).
+
+The four input kinds of sklearn_seq are converted once, at the edge, into a
+:class:`Sequences` object: every timestep of every sequence stacked in one flat
+array ``values`` plus ``lengths``. Batches are cut out of it with whole-array
+indexing, never sample by sample.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sklearn_seq.exceptions import SequenceValidationError
+
+__all__ = ["IGNORE_INDEX", "Sequences", "check_sequences"]
+
+#: Target value ignored by losses and metrics (padding of per-step targets).
+#: The same value :class:`torch.nn.CrossEntropyLoss` ignores by default.
+IGNORE_INDEX = -100
+
+KINDS = ("fixed", "univariate", "ragged", "tokens")
+
+
+@dataclass(eq=False)
+class Sequences:
+    """Validated sequences stored as one flat array plus lengths.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_total_steps, n_features) or (n_total_steps,)
+        All timesteps of all sequences, one after the other. Float32 for
+        numeric sequences, int64 for token ids (1-D).
+    lengths : ndarray of shape (n_samples,)
+        Number of timesteps of each sequence (all >= 1).
+    kind : {"fixed", "univariate", "ragged", "tokens"}
+        The input kind the data came from.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_seq.utils import check_sequences
+    >>> seqs = check_sequences([np.zeros((3, 2)), np.ones((5, 2))])
+    >>> seqs.kind, seqs.n_samples, seqs.n_features, seqs.lengths.tolist()
+    ('ragged', 2, 2, [3, 5])
+    >>> seqs.pad().shape
+    (2, 5, 2)
+    """
+
+    values: np.ndarray
+    lengths: np.ndarray
+    kind: str
+
+    def __post_init__(self):
+        self.offsets = np.zeros(len(self.lengths), dtype=np.int64)
+        if len(self.lengths) > 1:
+            np.cumsum(self.lengths[:-1], out=self.offsets[1:])
+
+    @property
+    def n_samples(self):
+        """Number of sequences."""
+        return len(self.lengths)
+
+    @property
+    def n_features(self):
+        """Features per timestep (None for token ids)."""
+        return None if self.values.ndim == 1 else self.values.shape[1]
+
+    @property
+    def is_tokens(self):
+        """Whether the sequences hold integer token ids."""
+        return self.kind == "tokens"
+
+    def __len__(self):
+        return self.n_samples
+
+    def __getitem__(self, i):
+        start = self.offsets[i]
+        return self.values[start : start + self.lengths[i]]
+
+    def to_list(self):
+        """Return the sequences as a list of arrays (views into ``values``).
+
+        Returns
+        -------
+        list of ndarray
+            One array of shape ``(n_timesteps_i, n_features)`` per sample.
+        """
+        return [self[i] for i in range(self.n_samples)]
+
+    def take(self, indices):
+        """Return the sequences at ``indices`` as a new :class:`Sequences`.
+
+        Parameters
+        ----------
+        indices : array-like of int
+            Sample indices.
+
+        Returns
+        -------
+        Sequences
+            The selected sequences, in the given order.
+        """
+        indices = np.asarray(indices, dtype=np.int64)
+        lengths = self.lengths[indices]
+        positions = _positions(self.offsets[indices], lengths)
+        return Sequences(self.values[positions], lengths, self.kind)
+
+    def pad(self, indices=None, maxlen=None, pad_value=0):
+        """Pad (a subset of) the sequences to a dense array, padding at the end.
+
+        Parameters
+        ----------
+        indices : array-like of int, default=None
+            Samples to pad, in order. All samples when None.
+        maxlen : int, default=None
+            Length of the output. The longest selected sequence when None;
+            longer sequences are an error (nothing is truncated silently).
+        pad_value : float or int, default=0
+            Value written after the end of each sequence.
+
+        Returns
+        -------
+        ndarray of shape (n_selected, maxlen, n_features) or (n_selected, maxlen)
+            Padded sequences.
+        """
+        if indices is None:
+            indices = np.arange(self.n_samples)
+        indices = np.asarray(indices, dtype=np.int64)
+        lengths = self.lengths[indices]
+        batch_max = int(lengths.max()) if len(lengths) else 0
+        if maxlen is None:
+            maxlen = batch_max
+        elif batch_max > maxlen:
+            raise ValueError(
+                f"maxlen={maxlen} is shorter than the longest sequence "
+                f"({batch_max} steps); nothing is truncated silently."
+            )
+        steps = np.arange(maxlen)
+        mask = steps[None, :] < lengths[:, None]
+        if len(self.values) == 0:
+            pos = np.zeros(mask.shape, dtype=np.int64)
+        else:
+            pos = np.minimum(self.offsets[indices][:, None] + steps[None, :],
+                             len(self.values) - 1)
+        out = self.values[pos]
+        if not mask.all():
+            out[~mask] = pad_value
+        return out
+
+
+def _positions(offsets, lengths):
+    """Flat positions of the steps of sequences given by offsets and lengths."""
+    total = int(lengths.sum())
+    starts = np.repeat(offsets - np.concatenate(([0], np.cumsum(lengths)[:-1])),
+                       lengths)
+    return starts + np.arange(total)
+
+
+def _fail(msg):
+    raise SequenceValidationError(msg)
+
+
+def _check_finite(values, lengths, input_name):
+    finite = np.isfinite(values)
+    if finite.ndim > 1:
+        finite = finite.all(axis=1)
+    if not finite.all():
+        bad_step = int(np.argmin(finite))
+        ends = np.cumsum(lengths)
+        sample = int(np.searchsorted(ends, bad_step, side="right"))
+        step = bad_step - (int(ends[sample - 1]) if sample else 0)
+        _fail(
+            f"{input_name} contains NaN or inf: first at {input_name}[{sample}] "
+            f"step {step}. Impute or drop these values before fitting."
+        )
+
+
+def _numeric_dtype_error(dtype, where, input_name):
+    hint = ""
+    if dtype.kind in "USO":
+        hint = (
+            " Raw text goes through sklearn_seq.preprocessing.TextVectorizer, "
+            "which turns strings into token id sequences."
+        )
+    raise SequenceValidationError(
+        f"{input_name}{where} has dtype {dtype}; expected numbers "
+        f"(float or int).{hint}"
+    )
+
+
+def check_sequences(
+    X,
+    *,
+    input_name="X",
+    ensure_min_samples=1,
+    allow_nan=False,
+    dtype=np.float32,
+):
+    """Validate sequence input and convert it to a :class:`Sequences` object.
+
+    Accepts the four input kinds of sklearn_seq:
+
+    * fixed-length numeric: ndarray ``(n_samples, n_timesteps, n_features)``;
+    * univariate numeric: ndarray ``(n_samples, n_timesteps)``, read as
+      ``n_features=1``;
+    * variable-length numeric: list (or 1-D object array) of arrays
+      ``(n_timesteps_i, n_features)`` or 1-D float arrays ``(n_timesteps_i,)``;
+    * token sequences: list of 1-D integer sequences with ids >= 1 (0 is the
+      padding id).
+
+    Parameters
+    ----------
+    X : array-like or list of array-like
+        Input sequences.
+    input_name : str, default="X"
+        Name used in error messages.
+    ensure_min_samples : int, default=1
+        Minimum number of sequences.
+    allow_nan : bool, default=False
+        Whether NaN and inf values are accepted.
+    dtype : numpy dtype, default=np.float32
+        dtype of numeric values (token ids are always int64).
+
+    Returns
+    -------
+    Sequences
+        The validated sequences.
+
+    Raises
+    ------
+    SequenceValidationError
+        A :class:`ValueError` naming the offending sample for NaN/inf values,
+        empty sequences, ragged feature counts, wrong dimensions or dtypes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_seq.utils import check_sequences
+    >>> check_sequences(np.zeros((4, 10, 3))).kind
+    'fixed'
+    >>> check_sequences(np.zeros((4, 10))).n_features
+    1
+    >>> check_sequences([[3, 1, 4], [1, 5]]).kind
+    'tokens'
+    >>> check_sequences([np.zeros((2, 3)), np.zeros((2, 4))])
+    Traceback (most recent call last):
+    ...
+    sklearn_seq.exceptions.SequenceValidationError: X[1] has 4 features per step, ...
+    """
+    if X is None:
+        raise TypeError(f"{input_name} must be sequences, got None.")
+    if isinstance(X, str | bytes):
+        _fail(
+            f"{input_name} is a single string; pass a list of sequences. Raw "
+            "text goes through sklearn_seq.preprocessing.TextVectorizer."
+        )
+    if hasattr(X, "detach") and hasattr(X, "cpu"):  # a torch tensor
+        X = X.detach().cpu().numpy()
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        seqs = _check_array(X, input_name, dtype)
+    else:
+        if hasattr(X, "to_numpy") and not isinstance(X, list | tuple):
+            X = X.to_numpy()  # pandas objects
+            if X.dtype != object:
+                return check_sequences(
+                    X, input_name=input_name, ensure_min_samples=ensure_min_samples,
+                    allow_nan=allow_nan, dtype=dtype,
+                )
+        if isinstance(X, np.ndarray) and X.ndim != 1:
+            try:
+                arr = X.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(
+                    f"{input_name} is an object array that cannot be read as "
+                    f"numbers: {exc}"
+                ) from exc
+            seqs = _check_array(arr, input_name, dtype)
+        else:
+            seqs = _check_list(X, input_name, dtype)
+    if seqs.n_samples < ensure_min_samples:
+        _fail(
+            f"Found array with {seqs.n_samples} sample(s) while a minimum of "
+            f"{ensure_min_samples} is required ({input_name} is empty)."
+        )
+    if not allow_nan and not seqs.is_tokens:
+        _check_finite(seqs.values, seqs.lengths, input_name)
+    return seqs
+
+
+def _check_array(X, input_name, dtype):
+    if X.dtype.kind == "c":
+        _fail(f"{input_name} has complex dtype {X.dtype}; complex data is not "
+              "supported.")
+    if X.dtype.kind not in "biuf":
+        _numeric_dtype_error(X.dtype, "", input_name)
+    if X.ndim == 3:
+        n, t, f = X.shape
+        kind = "fixed"
+    elif X.ndim == 2:
+        n, t = X.shape
+        f = 1
+        kind = "univariate"
+    else:
+        _fail(
+            f"Expected {input_name} as a 3-D array (n_samples, n_timesteps, "
+            "n_features), a 2-D array (n_samples, n_timesteps) or a list of "
+            f"sequences; got a {X.ndim}-D array of shape {X.shape}."
+            + (" Reshape a single sequence with X[None] or list it as [X]."
+               if X.ndim == 1 else "")
+        )
+    if n > 0 and t == 0:
+        _fail(f"{input_name} has sequences of length 0 (shape {X.shape}); "
+              "every sequence needs at least one step.")
+    if n > 0 and f == 0:
+        _fail(f"{input_name} has 0 features per step (shape {X.shape}).")
+    values = np.ascontiguousarray(X, dtype=dtype).reshape(n * t, f)
+    return Sequences(values, np.full(n, t, dtype=np.int64), kind)
+
+
+def _check_list(X, input_name, dtype):
+    items = list(X)
+    if not items:
+        return Sequences(np.zeros((0, 1), dtype=dtype), np.zeros(0, np.int64), "ragged")
+    arrays = []
+    token_flags = []
+    for i, item in enumerate(items):
+        if isinstance(item, str | bytes):
+            _fail(
+                f"{input_name}[{i}] is a string ({item[:30]!r}); expected a "
+                "sequence of numbers or token ids. Raw text goes through "
+                "sklearn_seq.preprocessing.TextVectorizer."
+            )
+        if hasattr(item, "detach") and hasattr(item, "cpu"):
+            item = item.detach().cpu().numpy()
+        try:
+            arr = np.asarray(item)
+        except ValueError as exc:
+            _fail(f"{input_name}[{i}] is not a rectangular array: {exc}")
+        if arr.dtype == object:
+            try:
+                arr = arr.astype(np.float64)
+            except (TypeError, ValueError):
+                _fail(f"{input_name}[{i}] holds non-numeric values; expected a "
+                      "sequence of numbers or token ids.")
+        if arr.dtype.kind not in "biuf":
+            _numeric_dtype_error(arr.dtype, f"[{i}]", input_name)
+        if arr.ndim == 0:
+            _fail(f"{input_name}[{i}] is a scalar; expected a sequence "
+                  "(n_timesteps,) or (n_timesteps, n_features).")
+        if arr.ndim > 2:
+            _fail(f"{input_name}[{i}] has {arr.ndim} dimensions (shape "
+                  f"{arr.shape}); expected (n_timesteps, n_features).")
+        if arr.shape[0] == 0:
+            _fail(f"{input_name}[{i}] is an empty sequence; every sequence "
+                  "needs at least one step.")
+        token_flags.append(arr.ndim == 1 and arr.dtype.kind in "biu")
+        arrays.append(arr)
+    if all(token_flags):
+        return _tokens(arrays, input_name)
+    if any(token_flags):
+        i = token_flags.index(not token_flags[0])
+        _fail(
+            f"{input_name} mixes token id sequences (1-D integers) and numeric "
+            f"sequences: {input_name}[0] and {input_name}[{i}] differ. Cast "
+            "integer-valued numeric series to float."
+        )
+    arrays = [a[:, None] if a.ndim == 1 else a for a in arrays]
+    n_features = arrays[0].shape[1]
+    for i, a in enumerate(arrays):
+        if a.shape[1] != n_features:
+            _fail(
+                f"{input_name}[{i}] has {a.shape[1]} features per step, but "
+                f"{input_name}[0] has {n_features}; every sequence needs the "
+                "same number of features."
+            )
+    if n_features == 0:
+        _fail(f"{input_name}[0] has 0 features per step.")
+    lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+    values = np.concatenate(arrays, axis=0).astype(dtype, copy=False)
+    return Sequences(values, lengths, "ragged")
+
+
+def _tokens(arrays, input_name):
+    lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+    values = np.concatenate(arrays).astype(np.int64, copy=False)
+    if values.min() < 1:
+        bad = int(np.argmax(values < 1))
+        sample = int(np.searchsorted(np.cumsum(lengths), bad, side="right"))
+        _fail(
+            f"{input_name}[{sample}] holds token id {int(values[bad])}; token ids "
+            "must be >= 1 (0 is reserved for padding). TextVectorizer produces "
+            "valid ids; for numeric series pass floats."
+        )
+    return Sequences(values, lengths, "tokens")
