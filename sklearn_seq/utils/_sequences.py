@@ -258,6 +258,13 @@ def check_sequences(
         )
     if hasattr(X, "detach") and hasattr(X, "cpu"):  # a torch tensor
         X = X.detach().cpu().numpy()
+    if hasattr(X, "tocsr") or hasattr(X, "toarray"):
+        raise TypeError(
+            f"Sparse data was passed for {input_name}, but dense data is required. "
+            "Use '.toarray()' to convert to a dense numpy array."
+        )
+    if not isinstance(X, np.ndarray | list | tuple) and hasattr(X, "__array__"):
+        X = np.asarray(X)
     if isinstance(X, np.ndarray) and X.dtype != object:
         seqs = _check_array(X, input_name, dtype)
     else:
@@ -291,8 +298,7 @@ def check_sequences(
 
 def _check_array(X, input_name, dtype):
     if X.dtype.kind == "c":
-        _fail(f"{input_name} has complex dtype {X.dtype}; complex data is not "
-              "supported.")
+        _fail(f"Complex data not supported: {input_name} has dtype {X.dtype}.")
     if X.dtype.kind not in "biuf":
         _numeric_dtype_error(X.dtype, "", input_name)
     if X.ndim == 3:
@@ -307,14 +313,15 @@ def _check_array(X, input_name, dtype):
             f"Expected {input_name} as a 3-D array (n_samples, n_timesteps, "
             "n_features), a 2-D array (n_samples, n_timesteps) or a list of "
             f"sequences; got a {X.ndim}-D array of shape {X.shape}."
-            + (" Reshape a single sequence with X[None] or list it as [X]."
+            + (" Reshape your data: a single sequence as X[None] or [X]."
                if X.ndim == 1 else "")
         )
     if n > 0 and t == 0:
-        _fail(f"{input_name} has sequences of length 0 (shape {X.shape}); "
-              "every sequence needs at least one step.")
+        _fail(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
+              f"of 1 is required: the sequences of {input_name} have 0 steps.")
     if n > 0 and f == 0:
-        _fail(f"{input_name} has 0 features per step (shape {X.shape}).")
+        _fail(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
+              f"of 1 is required: {input_name} has 0 features per step.")
     values = np.ascontiguousarray(X, dtype=dtype).reshape(n * t, f)
     return Sequences(values, np.full(n, t, dtype=np.int64), kind)
 

@@ -1,0 +1,9 @@
+# Authors: The sklearn_seq developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""skorch-based sequence estimators."""
+
+from sklearn_seq.estimators._base import resolve_device
+from sklearn_seq.estimators._classifier import SequenceClassifier
+from sklearn_seq.estimators._regressor import SequenceRegressor
+
+__all__ = ["SequenceClassifier", "SequenceRegressor", "resolve_device"]

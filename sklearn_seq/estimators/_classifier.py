@@ -1,0 +1,301 @@
+# Authors: The sklearn_seq developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""SequenceClassifier: one label per sequence."""
+
+import numpy as np
+import torch
+from scipy.special import expit, softmax
+from sklearn.base import ClassifierMixin
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+)
+
+from sklearn_seq.estimators._base import BaseSequenceNet
+from sklearn_seq.estimators._docs import SHARED_ATTRIBUTES, SHARED_PARAMS
+from sklearn_seq.utils._param_validation import StrOptions, _fit_context
+
+__all__ = ["SequenceClassifier"]
+
+
+class SequenceClassifier(ClassifierMixin, BaseSequenceNet):
+    """Neural sequence classifier (RNN, LSTM, GRU, transformer) on skorch.
+
+    Encodes each sequence, pools the step outputs over its valid steps and
+    predicts one label per sequence. Accepts every input kind of sklearn_seq:
+    3-D arrays ``(n_samples, n_timesteps, n_features)``, 2-D univariate arrays,
+    ragged lists of ``(n_timesteps_i, n_features)`` arrays, and token id
+    sequences (through an embedding with ``padding_idx=0``).
+
+    Parameters
+    ----------
+    {shared_params}
+
+    class_weight : "balanced", dict or None, default=None
+        Class weights given to the criterion's ``weight``. ``"balanced"``
+        equals :func:`sklearn.utils.class_weight.compute_class_weight` on the
+        training data of each fit (each CV fold); a dict maps original labels
+        to weights (missing labels weigh 1).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen in :meth:`fit`, in the order of the
+        :meth:`predict_proba` columns.
+
+    class_weight_ : ndarray of shape (n_classes,) or None
+        Weights given to the criterion.
+
+    {shared_attributes}
+
+    See Also
+    --------
+    SequenceRegressor : One real-valued target (or several) per sequence.
+
+    Notes
+    -----
+    With the default criterion (:class:`torch.nn.CrossEntropyLoss`) the
+    network emits one logit per class. With
+    :class:`torch.nn.BCEWithLogitsLoss` on a binary task it emits one logit,
+    and ``class_weight`` becomes ``pos_weight = w[1] / w[0]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_seq import SequenceClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 6, 2)).astype("float32")
+    >>> y = np.where(X[:, 0, 0] > 0, "up", "down")
+    >>> clf = SequenceClassifier(hidden_size=8, max_epochs=2, random_state=0)
+    >>> clf.fit(X, y).predict(X[:3]).shape
+    (3,)
+    >>> clf.classes_.tolist()
+    ['down', 'up']
+    >>> clf.predict_proba([X[0], X[1, :4]]).sum(axis=1).round(6).tolist()
+    [1.0, 1.0]
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSequenceNet._parameter_constraints,
+        "class_weight": [None, dict, StrOptions({"balanced"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        pooling="last",
+        embedding_dim=None,
+        criterion=None,
+        criterion_params=None,
+        optimizer="adam",
+        optimizer_params=None,
+        iterator_train_params=None,
+        lr=1e-3,
+        max_epochs=20,
+        batch_size=32,
+        max_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        class_weight=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.embedding_dim = embedding_dim
+        self.criterion = criterion
+        self.criterion_params = criterion_params
+        self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
+        self.iterator_train_params = iterator_train_params
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.max_grad_norm = max_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    def _single_logit(self):
+        crit = self.criterion
+        cls = crit if isinstance(crit, type) else type(crit)
+        return isinstance(cls, type) and issubclass(cls, torch.nn.BCEWithLogitsLoss)
+
+    def _class_weights(self, y_encoded, n_classes):
+        if self.class_weight is None:
+            return None
+        classes = np.arange(n_classes)
+        if self.class_weight == "balanced":
+            return compute_class_weight("balanced", classes=classes, y=y_encoded)
+        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight has labels {sorted(map(str, unknown))} that are not "
+                f"in the training classes {self.classes_.tolist()}."
+            )
+        return np.array([float(self.class_weight.get(c, 1.0))
+                         for c in self.classes_.tolist()])
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network on sequences ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+(n_samples, n_timesteps), list of arrays or list of token id lists
+            Training sequences.
+        y : array-like of shape (n_samples,)
+            Class labels of any dtype.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights multiplying each sample's loss (the batch loss
+            is the weighted mean).
+
+        Returns
+        -------
+        self : SequenceClassifier
+            The fitted estimator.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None."
+            )
+        seqs = self._validate_X(X, reset=True)
+        y = column_or_1d(np.asarray(y), warn=True)
+        if len(y) != seqs.n_samples:
+            raise ValueError(
+                f"X has {seqs.n_samples} sequences but y has {len(y)} labels."
+            )
+        check_classification_targets(y)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        n_classes = len(self.classes_)
+        if n_classes < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes; "
+                f"got 1 class ({self.classes_[0]!r})."
+            )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, np.empty(len(y)),
+                                                 dtype=np.float32)
+        single = self._single_logit()
+        if single and n_classes != 2:
+            raise ValueError(
+                "BCEWithLogitsLoss fits binary tasks only; got "
+                f"{n_classes} classes. Use CrossEntropyLoss or FocalLoss."
+            )
+        weights = self._class_weights(y_encoded, n_classes)
+        self.class_weight_ = weights
+        # BCEWithLogitsLoss's `weight` is per element, not per class: the
+        # class weights become its pos_weight once the criterion is built
+        criterion_weight = None if single else weights
+        self._check_criterion_task()
+        target = (y_encoded.astype(np.float32) if single
+                  else y_encoded.astype(np.int64))
+        self._fit_net(
+            seqs, target, 1 if single else n_classes,
+            default_criterion=torch.nn.CrossEntropyLoss,
+            weight=criterion_weight, stratify=True, sample_weight=sample_weight,
+        )
+        if single and weights is not None:
+            self.net_.criterion_.pos_weight = torch.tensor(
+                [weights[1] / weights[0]], device=self.net_.device)
+        return self
+
+    def _check_criterion_task(self):
+        crit = self.criterion
+        name = crit.__name__ if isinstance(crit, type) else type(crit).__name__
+        if name in ("TripletLoss", "ContrastiveLoss"):
+            raise ValueError(
+                f"criterion={name} learns embeddings, not class scores; use it "
+                "with SequenceEmbedder, or pick CrossEntropyLoss / FocalLoss for "
+                "SequenceClassifier."
+            )
+
+    def decision_function(self, X):
+        """Raw scores (logits) of the network.
+
+        Parameters
+        ----------
+        X : array-like or list of sequences
+            Sequences, of the kind seen in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            One logit per sample for binary tasks (positive class
+            ``classes_[1]``), else one per class.
+        """
+        check_is_fitted(self)
+        out = self._forward(self._validate_X(X, reset=False))
+        if out.shape[1] == 1:
+            return out[:, 0]
+        if len(self.classes_) == 2:
+            return out[:, 1] - out[:, 0]
+        return out
+
+    def predict_proba(self, X):
+        """Class probabilities; rows sum to 1.
+
+        Parameters
+        ----------
+        X : array-like or list of sequences
+            Sequences, of the kind seen in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        out = self._forward(self._validate_X(X, reset=False)).astype(np.float64)
+        if out.shape[1] == 1:
+            p = expit(out[:, 0])
+            return np.column_stack([1 - p, p])
+        return softmax(out, axis=1)
+
+    def predict(self, X):
+        """Predicted labels, in the dtype of the labels seen in :meth:`fit`.
+
+        Parameters
+        ----------
+        X : array-like or list of sequences
+            Sequences, of the kind seen in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Predicted class labels.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.poor_score = True
+        return tags
+
+
+SequenceClassifier.__doc__ = SequenceClassifier.__doc__.format(
+    shared_params=SHARED_PARAMS, shared_attributes=SHARED_ATTRIBUTES
+)

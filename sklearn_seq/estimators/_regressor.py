@@ -1,0 +1,212 @@
+# Authors: The sklearn_seq developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""SequenceRegressor: one real-valued target (or several) per sequence."""
+
+import numpy as np
+import torch
+from sklearn.base import RegressorMixin
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from sklearn_seq.estimators._base import BaseSequenceNet
+from sklearn_seq.estimators._docs import SHARED_ATTRIBUTES, SHARED_PARAMS
+from sklearn_seq.utils._param_validation import _fit_context
+
+__all__ = ["SequenceRegressor"]
+
+
+class SequenceRegressor(RegressorMixin, BaseSequenceNet):
+    """Neural sequence regressor (RNN, LSTM, GRU, transformer) on skorch.
+
+    Encodes each sequence, pools the step outputs over its valid steps and
+    predicts one value (or one row of values, for multi-output targets) per
+    sequence. Accepts every input kind of sklearn_seq.
+
+    Parameters
+    ----------
+    {shared_params}
+
+    scale_target : bool, default=True
+        Standardise ``y`` with the training mean and standard deviation before
+        training and undo it in :meth:`predict`, so the default learning rate
+        suits targets of any scale. Losses in ``history_`` are then on the
+        standardised scale.
+
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of targets.
+
+    target_mean_ : ndarray of shape (n_outputs,)
+        Mean subtracted from ``y`` (zeros when ``scale_target=False``).
+
+    target_scale_ : ndarray of shape (n_outputs,)
+        Scale dividing ``y`` (ones when ``scale_target=False``).
+
+    {shared_attributes}
+
+    See Also
+    --------
+    SequenceClassifier : One label per sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_seq import SequenceRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = [rng.normal(size=(n, 2)) for n in rng.integers(3, 9, size=30)]
+    >>> y = np.array([x.sum() for x in X])
+    >>> reg = SequenceRegressor(hidden_size=8, max_epochs=2, random_state=0)
+    >>> reg.fit(X, y).predict(X[:4]).shape
+    (4,)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSequenceNet._parameter_constraints,
+        "scale_target": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        pooling="last",
+        embedding_dim=None,
+        criterion=None,
+        criterion_params=None,
+        optimizer="adam",
+        optimizer_params=None,
+        iterator_train_params=None,
+        lr=1e-3,
+        max_epochs=20,
+        batch_size=32,
+        max_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        scale_target=True,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.embedding_dim = embedding_dim
+        self.criterion = criterion
+        self.criterion_params = criterion_params
+        self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
+        self.iterator_train_params = iterator_train_params
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.max_grad_norm = max_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.scale_target = scale_target
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network on sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), \
+(n_samples, n_timesteps), list of arrays or list of token id lists
+            Training sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Real-valued targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights multiplying each sample's loss.
+
+        Returns
+        -------
+        self : SequenceRegressor
+            The fitted estimator.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None."
+            )
+        seqs = self._validate_X(X, reset=True)
+        y = np.asarray(y)
+        if y.dtype.kind not in "biuf":
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"y must hold numbers for {type(self).__name__}; got dtype "
+                    f"{y.dtype}."
+                ) from exc
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
+        if len(y) != seqs.n_samples:
+            raise ValueError(
+                f"X has {seqs.n_samples} sequences but y has {len(y)} targets."
+            )
+        if not np.isfinite(y).all():
+            bad = int(np.argmax(~np.isfinite(y.reshape(len(y), -1)).all(axis=1)))
+            raise ValueError(f"y contains NaN or inf (first at y[{bad}]).")
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, np.empty(len(y)),
+                                                 dtype=np.float32)
+        self._y_1d = y.ndim == 1
+        y2 = y.reshape(len(y), -1).astype(np.float64)
+        self.n_outputs_ = y2.shape[1]
+        if self.scale_target:
+            self.target_mean_ = y2.mean(axis=0)
+            scale = y2.std(axis=0)
+            self.target_scale_ = np.where(scale > 0, scale, 1.0)
+        else:
+            self.target_mean_ = np.zeros(self.n_outputs_)
+            self.target_scale_ = np.ones(self.n_outputs_)
+        target = ((y2 - self.target_mean_) / self.target_scale_).astype(np.float32)
+        if self._y_1d:
+            target = target[:, 0]
+        self._fit_net(seqs, target, self.n_outputs_,
+                      default_criterion=torch.nn.MSELoss,
+                      sample_weight=sample_weight)
+        return self
+
+    def predict(self, X):
+        """Predicted targets, on the scale of the ``y`` seen in :meth:`fit`.
+
+        Parameters
+        ----------
+        X : array-like or list of sequences
+            Sequences, of the kind seen in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions.
+        """
+        check_is_fitted(self)
+        out = self._forward(self._validate_X(X, reset=False)).astype(np.float64)
+        out = out * self.target_scale_ + self.target_mean_
+        return out[:, 0] if self._y_1d else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.regressor_tags.poor_score = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+SequenceRegressor.__doc__ = SequenceRegressor.__doc__.format(
+    shared_params=SHARED_PARAMS, shared_attributes=SHARED_ATTRIBUTES
+)

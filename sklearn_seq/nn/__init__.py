@@ -1,0 +1,35 @@
+# Authors: The sklearn_seq developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Pure torch modules: encoders, pooling, attention, CRF. No sklearn, no skorch."""
+
+from sklearn_seq.nn.attention import (
+    AdditiveAttention,
+    AttentionPooling,
+    LuongAttention,
+    ScaledDotProductAttention,
+    masked_softmax,
+)
+from sklearn_seq.nn.crf import CRF, allowed_transitions
+from sklearn_seq.nn.encoders import RecurrentEncoder, lengths_to_mask
+from sklearn_seq.nn.models import CELLS, SequenceNet, make_encoder
+from sklearn_seq.nn.pooling import SequencePooling, last_valid_step
+from sklearn_seq.nn.transformer import PositionalEncoding, TransformerSequenceEncoder
+
+__all__ = [
+    "CELLS",
+    "CRF",
+    "AdditiveAttention",
+    "AttentionPooling",
+    "LuongAttention",
+    "PositionalEncoding",
+    "RecurrentEncoder",
+    "ScaledDotProductAttention",
+    "SequenceNet",
+    "SequencePooling",
+    "TransformerSequenceEncoder",
+    "allowed_transitions",
+    "last_valid_step",
+    "lengths_to_mask",
+    "make_encoder",
+    "masked_softmax",
+]
