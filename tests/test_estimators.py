@@ -1,0 +1,235 @@
+"""SequenceClassifier / SequenceRegressor behaviour beyond sklearn's checks."""
+
+import pickle
+from unittest import mock
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.utils.class_weight import compute_class_weight
+from torch import nn
+
+from sklearn_seq import SequenceClassifier, SequenceRegressor
+
+FAST = {"hidden_size": 8, "max_epochs": 3, "batch_size": 16, "random_state": 0}
+
+
+def _toy(n=60, t=6, f=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, t, f)).astype(np.float32)
+    y = (X[:, -1, 0] > 0).astype(int)
+    return X, y
+
+
+def _ragged(n=60, f=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = [rng.normal(size=(int(k), f)).astype(np.float32)
+         for k in rng.integers(2, 12, size=n)]
+    y = np.array([int(x[-1, 0] > 0) for x in X])
+    return X, y
+
+
+def test_learns_a_simple_rule():
+    X, y = _toy(n=200)
+    clf = SequenceClassifier(hidden_size=16, max_epochs=30, lr=1e-2, random_state=0)
+    assert clf.fit(X, y).score(X, y) > 0.9
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru", "transformer"])
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
+def test_every_cell_and_pooling_is_padding_invariant(cell, pooling):
+    X, y = _ragged(n=30)
+    clf = SequenceClassifier(cell=cell, pooling=pooling, bidirectional=True,
+                             **FAST).fit(X, y)
+    together = clf.predict_proba(X)
+    alone = np.vstack([clf.predict_proba([x]) for x in X[:5]])
+    np.testing.assert_allclose(together[:5], alone, atol=1e-5)
+    np.testing.assert_allclose(together.sum(axis=1), 1, rtol=1e-6)
+
+
+def test_same_random_state_gives_identical_fits_and_keeps_global_rng():
+    X, y = _ragged()
+    before = torch.random.get_rng_state()
+    p1 = SequenceClassifier(dropout=0.3, **FAST).fit(X, y).predict_proba(X)
+    assert torch.equal(before, torch.random.get_rng_state())
+    p2 = SequenceClassifier(dropout=0.3, **FAST).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(p1, p2)
+    p3 = SequenceClassifier(dropout=0.3, **{**FAST, "random_state": 1}).fit(
+        X, y).predict_proba(X)
+    assert not np.allclose(p1, p3)
+
+
+def test_string_labels_round_trip_and_proba_column_order():
+    X, y = _toy()
+    labels = np.array(["neg", "pos"])[y]
+    clf = SequenceClassifier(**FAST).fit(X, labels)
+    assert clf.classes_.tolist() == ["neg", "pos"]
+    assert set(clf.predict(X)) <= {"neg", "pos"}
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(1)])
+
+
+def test_multiclass_and_grid_search_with_stratified_kfold():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 5, 3)).astype(np.float32)
+    y = X[:, -1, :].argmax(axis=1)
+    grid = GridSearchCV(
+        SequenceClassifier(**FAST),
+        {"cell": ["rnn", "gru"], "hidden_size": [4, 8]},
+        cv=StratifiedKFold(3),
+    ).fit(X, y)
+    assert grid.best_estimator_.predict_proba(X).shape == (90, 3)
+    assert len(grid.cv_results_["mean_test_score"]) == 4
+
+
+def test_ragged_lists_through_cross_val_score():
+    X, y = _ragged(n=45)
+    scores = cross_val_score(SequenceClassifier(**FAST), X, y, cv=3)
+    assert scores.shape == (3,) and np.all((0 <= scores) & (scores <= 1))
+
+
+def test_token_input_uses_embedding():
+    rng = np.random.default_rng(0)
+    X = [list(rng.integers(1, 20, size=rng.integers(2, 9))) for _ in range(60)]
+    y = np.array([int(5 in x) for x in X])
+    clf = SequenceClassifier(embedding_dim=8, **FAST).fit(X, y)
+    assert clf.input_kind_ == "tokens" and clf.vocab_size_ == max(map(max, X)) + 1
+    assert clf.net_.module_.embedding.padding_idx == 0
+    assert clf.predict(X[:4]).shape == (4,)
+    with pytest.raises(ValueError, match=r"X\[0\] holds token id 99"):
+        clf.predict([[99]])
+    with pytest.raises(ValueError, match="fitted on token id sequences"):
+        clf.predict(np.zeros((2, 3, 1)))
+
+
+def test_clone_and_pickle_round_trip():
+    X, y = _ragged()
+    clf = SequenceClassifier(**FAST)
+    assert clone(clf).get_params() == clf.get_params()
+    clf.fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+def test_class_weight_balanced_reaches_the_criterion():
+    X, y = _toy(n=80)
+    y[:60] = 0
+    y[60:] = 1
+    clf = SequenceClassifier(class_weight="balanced", **FAST).fit(X, y)
+    expected = compute_class_weight("balanced", classes=np.unique(y), y=y)
+    np.testing.assert_allclose(clf.net_.criterion_.weight.numpy(), expected,
+                               rtol=1e-6)
+    unweighted = SequenceClassifier(**FAST).fit(X, y)
+    assert unweighted.net_.criterion_.weight is None
+    clf = SequenceClassifier(class_weight={1: 5.0}, **FAST).fit(X, y)
+    np.testing.assert_allclose(clf.net_.criterion_.weight.numpy(), [1.0, 5.0])
+
+
+def test_criterion_routing_for_classes_and_instances():
+    X, y = _toy()
+    clf = SequenceClassifier(criterion=nn.CrossEntropyLoss, **FAST)
+    clf.set_params(criterion__label_smoothing=0.2, optimizer__weight_decay=1e-3)
+    assert clf.criterion_params == {"label_smoothing": 0.2}
+    assert clf.optimizer_params == {"weight_decay": 1e-3}
+    clf.fit(X, y)
+    assert clf.net_.criterion_.label_smoothing == 0.2
+    assert clf.net_.optimizer_.param_groups[0]["weight_decay"] == 1e-3
+    # a torch instance without set_params: routed as well, parameter untouched
+    crit = nn.CrossEntropyLoss()
+    clf = SequenceClassifier(criterion=crit, **FAST).set_params(
+        criterion__label_smoothing=0.1).fit(X, y)
+    assert clf.net_.criterion_.label_smoothing == 0.1 and crit.label_smoothing == 0
+    bce = SequenceClassifier(criterion=nn.BCEWithLogitsLoss, class_weight="balanced",
+                             **FAST).fit(X, y)
+    assert bce.net_.module_.head.out_features == 1
+    assert bce.predict_proba(X).shape == (len(X), 2)
+
+
+def test_callbacks_parameter_is_not_mutated():
+    from skorch.callbacks import EpochTimer
+
+    cb = EpochTimer()
+    X, y = _toy()
+    clf = SequenceClassifier(callbacks=[cb], **FAST).fit(X, y)
+    assert cb.epoch_start_time_ is None  # skorch sets it when the epoch starts
+    assert clf.callbacks[0] is cb
+
+
+def test_early_stopping_uses_validation_loss_and_keeps_best():
+    X, y = _toy(n=120)
+    clf = SequenceClassifier(early_stopping=True, n_iter_no_change=2,
+                             **{**FAST, "max_epochs": 40}).fit(X, y)
+    hist = clf.history_
+    assert "valid_loss" in hist[-1]
+    valid = hist[:, "valid_loss"]
+    assert clf.n_epochs_ <= 40
+    if clf.n_epochs_ < 40:  # stopped early: the restored weights are the best
+        assert np.argmin(valid) == len(valid) - 1 - 2
+
+
+def test_sample_weight_zero_equals_dropping_samples_in_loss():
+    X, y = _toy(n=32)
+    w = np.ones(len(y))
+    w[::2] = 0
+    clf = SequenceClassifier(**{**FAST, "batch_size": 32, "max_epochs": 1})
+    a = clf.fit(X, y, sample_weight=w).net_.history[-1, "train_loss"]
+    b = clone(clf).fit(X[1::2], y[1::2]).net_.history[-1, "train_loss"]
+    # both see one batch at the start of training with the same initial weights
+    assert a == pytest.approx(b, rel=1e-5)
+
+
+def test_regressor_single_and_multi_output():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 5, 2)).astype(np.float32)
+    y = 1000 + 50 * X[:, -1, 0]
+    reg = SequenceRegressor(hidden_size=16, max_epochs=40, lr=1e-2,
+                            random_state=0).fit(X, y)
+    assert reg.predict(X).shape == (80,)
+    assert reg.score(X, y) > 0.8  # target scaling makes lr suit y ~ 1000
+    Y = np.column_stack([y, -y])
+    assert SequenceRegressor(**FAST).fit(X, Y).predict(X).shape == (80, 2)
+
+
+def test_bad_input_errors_name_the_problem():
+    X, y = _toy()
+    clf = SequenceClassifier(**FAST)
+    with pytest.raises(ValueError, match="30 labels"):
+        clf.fit(X, y[:30])
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        clf.fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        clf.fit(X, np.linspace(0, 1, len(X)))
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 features per step"):
+        clf.predict(np.zeros((2, 6, 3)))
+    with pytest.raises(ValueError, match="hidden_size"):
+        SequenceClassifier(hidden_size=0).fit(X, y)
+    with pytest.raises(ValueError, match="SequenceEmbedder"):
+        SequenceClassifier(criterion=type("TripletLoss", (nn.Module,), {})).fit(X, y)
+
+
+def test_cuda_without_cuda_is_a_clear_error():
+    X, y = _toy()
+    with mock.patch("torch.cuda.is_available", return_value=False):
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            SequenceClassifier(device="cuda", **FAST).fit(X, y)
+        clf = SequenceClassifier(device="auto", **FAST).fit(X, y)
+        assert clf.net_.device == "cpu"
+    with pytest.raises(ValueError, match="not a valid torch device"):
+        SequenceClassifier(device="gpu0", **FAST).fit(X, y)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no cuda device")
+def test_cuda_fit_matches_shapes_and_unpickles_to_cpu():
+    X, y = _ragged()
+    clf = SequenceClassifier(device="cuda", **FAST).fit(X, y)
+    assert next(clf.net_.module_.parameters()).is_cuda
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    blob = pickle.dumps(clf)
+    with mock.patch("torch.cuda.is_available", return_value=False):
+        cpu = pickle.loads(blob)
+        np.testing.assert_allclose(cpu.predict_proba(X), proba, atol=1e-4)
