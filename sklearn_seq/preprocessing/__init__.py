@@ -1,0 +1,19 @@
+# Authors: The sklearn_seq developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Transformers for sequences: text to ids, scaling, padding, flattening.
+
+NumPy and scikit-learn only: importing this package never loads torch.
+"""
+
+from sklearn_seq.preprocessing._padder import SequencePadder
+from sklearn_seq.preprocessing._reshape import SequenceFlattener, SequenceReshaper
+from sklearn_seq.preprocessing._scaler import SequenceScaler
+from sklearn_seq.preprocessing._text import TextVectorizer
+
+__all__ = [
+    "SequenceFlattener",
+    "SequencePadder",
+    "SequenceReshaper",
+    "SequenceScaler",
+    "TextVectorizer",
+]

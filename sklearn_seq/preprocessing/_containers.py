@@ -1,0 +1,77 @@
+# Authors: The sklearn_seq developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Helpers that give transformers' outputs the container kind of their input."""
+
+import numpy as np
+
+from sklearn_seq.exceptions import SequenceValidationError
+from sklearn_seq.utils import check_sequences
+
+
+def _as_array_or_list(X):
+    """Turn array-likes (pandas, tensors) into NumPy; leave lists and arrays alone."""
+    if isinstance(X, list | tuple | np.ndarray):
+        return X
+    if hasattr(X, "detach") and hasattr(X, "cpu"):  # a torch tensor
+        return X.detach().cpu().numpy()
+    if hasattr(X, "to_numpy"):  # pandas
+        return X.to_numpy()
+    if hasattr(X, "__array__"):
+        return np.asarray(X)
+    return X
+
+
+def _float_dtype(X):
+    """float32 for float32/float16 input, float64 otherwise (sklearn's habit)."""
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        dtype = X.dtype
+    elif len(X):
+        dtype = np.asarray(X[0]).dtype
+    else:
+        dtype = np.dtype(np.float64)
+    return np.float32 if dtype in (np.float32, np.float16) else np.float64
+
+
+def _check_numeric(X, estimator, *, allow_nan=False):
+    """Validate numeric sequences and remember how to rebuild the container.
+
+    Returns
+    -------
+    seqs : Sequences
+        Validated sequences, values in float32 or float64 following the input.
+    squeeze : bool
+        Whether a ragged input held 1-D sequences ``(T_i,)`` only.
+    """
+    X = _as_array_or_list(X)
+    seqs = check_sequences(X, allow_nan=allow_nan, dtype=_float_dtype(X))
+    if seqs.is_tokens:
+        raise SequenceValidationError(
+            f"{type(estimator).__name__} works on numeric sequences, but X holds "
+            "integer token id sequences. Pad token ids with SequencePadder; cast "
+            "integer-valued numeric series to float."
+        )
+    squeeze = seqs.kind == "ragged" and all(np.ndim(x) == 1 for x in X)
+    return seqs, squeeze
+
+
+def _rebuild(values, seqs, squeeze):
+    """Arrange flat ``values`` like the input ``seqs`` came (3-D, 2-D or list)."""
+    n = seqs.n_samples
+    if seqs.kind == "fixed":
+        return values.reshape(n, -1, values.shape[1])
+    if seqs.kind == "univariate":
+        return values.reshape(n, -1)
+    out = [values[o : o + ln] for o, ln in zip(seqs.offsets, seqs.lengths)]
+    if squeeze:
+        out = [x[:, 0] for x in out]
+    return out
+
+
+def _check_n_features(estimator, seqs):
+    """Raise a clear error when the features per step differ from fit."""
+    if seqs.n_features != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {seqs.n_features} features per step, but "
+            f"{type(estimator).__name__} was fitted with "
+            f"{estimator.n_features_in_} features per step."
+        )

@@ -1,0 +1,277 @@
+# Authors: The sklearn_seq developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Raw text (or pre-tokenised text) to token id sequences."""
+
+import re
+from collections import Counter
+from numbers import Integral
+from typing import ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_seq.utils._param_validation import Interval, _fit_context
+
+__all__ = ["TextVectorizer"]
+
+#: Token id of padding; never produced by TextVectorizer.transform.
+PAD_ID = 0
+#: Token id of out-of-vocabulary tokens.
+OOV_ID = 1
+
+
+class TextVectorizer(TransformerMixin, BaseEstimator):
+    """Turn documents into sequences of token ids for recurrent models.
+
+    Each document becomes a 1-D int64 array of ids, in reading order. Id 0 is
+    reserved for padding and id 1 for out-of-vocabulary tokens; the tokens of
+    the vocabulary get ids 2, 3, ... from the most to the least frequent
+    (ties broken alphabetically, so the result does not depend on input
+    order). The output is the token sequence input kind of sklearn_seq.
+
+    A document is either a raw string, split with ``token_pattern``, or a
+    pre-tokenised list of strings, kept token for token (one id per token, as
+    a sequence tagger needs for per-token labels). A document without any
+    token becomes ``[1]`` (a single out-of-vocabulary id), since every
+    sequence needs at least one step.
+
+    Parameters
+    ----------
+    lowercase : bool, default=True
+        Convert tokens to lowercase (raw strings and pre-tokenised lists).
+
+    token_pattern : str, default=r"(?u)\\b\\w\\w+\\b"
+        Regular expression that finds the tokens of a raw string, as in
+        :class:`sklearn.feature_extraction.text.CountVectorizer`: by default
+        words of 2 or more alphanumeric characters, punctuation dropped. If it
+        has one capturing group, the group is the token. Unused for
+        pre-tokenised documents.
+
+    max_tokens : int, default=None
+        Keep at most this many tokens (the most frequent), not counting the
+        reserved ids 0 and 1. All tokens when None.
+
+    min_freq : int, default=1
+        Drop tokens seen fewer than ``min_freq`` times in the training corpus.
+
+    oov_token : str, default="<unk>"
+        Token that stands for id 1 in :meth:`inverse_transform` and
+        :meth:`get_vocabulary`. If it occurs in the corpus, it maps to id 1.
+
+    Attributes
+    ----------
+    vocabulary_ : dict
+        Mapping of tokens to ids (all >= 2).
+
+    vocabulary_size_ : int
+        ``len(vocabulary_) + 2``: the number of rows an embedding table needs
+        (ids 0 to ``vocabulary_size_ - 1``).
+
+    See Also
+    --------
+    sklearn.feature_extraction.text.CountVectorizer : Bag-of-words counts.
+    SequencePadder : Pad token id sequences to one length.
+
+    Examples
+    --------
+    >>> from sklearn_seq.preprocessing import TextVectorizer
+    >>> docs = ["The cat sat.", "The dog sat on the mat!"]
+    >>> vec = TextVectorizer().fit(docs)
+    >>> vec.vocabulary_
+    {'the': 2, 'sat': 3, 'cat': 4, 'dog': 5, 'mat': 6, 'on': 7}
+    >>> [ids.tolist() for ids in vec.transform(["the cat ate the mat"])]
+    [[2, 4, 1, 2, 6]]
+    >>> vec.inverse_transform([[2, 4, 1, 2, 6]])
+    [['the', 'cat', '<unk>', 'the', 'mat']]
+    >>> [ids.tolist() for ids in vec.transform([["The", "cat", "!"]])]
+    [[2, 4, 1]]
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "lowercase": ["boolean"],
+        "token_pattern": [str],
+        "max_tokens": [Interval(Integral, 1, None, closed="left"), None],
+        "min_freq": [Interval(Integral, 1, None, closed="left")],
+        "oov_token": [str],
+    }
+
+    def __init__(
+        self,
+        *,
+        lowercase=True,
+        token_pattern=r"(?u)\b\w\w+\b",
+        max_tokens=None,
+        min_freq=1,
+        oov_token="<unk>",
+    ):
+        self.lowercase = lowercase
+        self.token_pattern = token_pattern
+        self.max_tokens = max_tokens
+        self.min_freq = min_freq
+        self.oov_token = oov_token
+
+    def _tokenize(self, X):
+        """Return one list of tokens per document."""
+        if isinstance(X, str | bytes):
+            raise TypeError(
+                "Iterable over raw text documents expected, string object "
+                "received. Pass a list of documents, e.g. [text]."
+            )
+        pattern = re.compile(self.token_pattern)
+        if pattern.groups > 1:
+            raise ValueError(
+                "token_pattern has more than one capturing group; use at most "
+                "one (it then captures the token)."
+            )
+        docs = []
+        for i, doc in enumerate(X):
+            if isinstance(doc, str):
+                docs.append(pattern.findall(doc.lower() if self.lowercase else doc))
+            elif isinstance(doc, list | tuple | np.ndarray):
+                for tok in doc:
+                    if not isinstance(tok, str):
+                        raise TypeError(
+                            f"X[{i}] is a pre-tokenised document holding "
+                            f"{type(tok).__name__} {tok!r}; tokens must be "
+                            "strings."
+                        )
+                docs.append([t.lower() for t in doc] if self.lowercase else list(doc))
+            else:
+                raise TypeError(
+                    f"X[{i}] is a {type(doc).__name__}; expected a string or a "
+                    "list of string tokens."
+                )
+        if not docs:
+            raise ValueError("X is empty; TextVectorizer needs at least one document.")
+        return docs
+
+    def _fit(self, docs):
+        counts = Counter(tok for doc in docs for tok in doc)
+        counts.pop(self.oov_token, None)
+        tokens = sorted(
+            (tok for tok, c in counts.items() if c >= self.min_freq),
+            key=lambda tok: (-counts[tok], tok),
+        )
+        if self.max_tokens is not None:
+            tokens = tokens[: self.max_tokens]
+        if not tokens:
+            raise ValueError(
+                "Empty vocabulary: no token passes min_freq="
+                f"{self.min_freq} (or the documents hold no token matching "
+                "token_pattern)."
+            )
+        self.vocabulary_ = {tok: i for i, tok in enumerate(tokens, start=2)}
+        self.vocabulary_size_ = len(tokens) + 2
+        return self
+
+    def _transform(self, docs):
+        vocab = self.vocabulary_
+        out = []
+        for doc in docs:
+            ids = np.fromiter((vocab.get(t, OOV_ID) for t in doc), np.int64, len(doc))
+            out.append(ids if len(ids) else np.array([OOV_ID], dtype=np.int64))
+        return out
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the vocabulary of a corpus.
+
+        Parameters
+        ----------
+        X : iterable of str or of list of str
+            Raw documents or pre-tokenised documents.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TextVectorizer
+            The fitted vectorizer.
+        """
+        return self._fit(self._tokenize(X))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Learn the vocabulary and return the token id sequences.
+
+        Parameters
+        ----------
+        X : iterable of str or of list of str
+            Raw documents or pre-tokenised documents.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_ids : list of ndarray of shape (n_tokens_i,)
+            One int64 id sequence per document.
+        """
+        docs = self._tokenize(X)
+        return self._fit(docs)._transform(docs)
+
+    def transform(self, X):
+        """Map documents to token id sequences.
+
+        Parameters
+        ----------
+        X : iterable of str or of list of str
+            Raw documents or pre-tokenised documents.
+
+        Returns
+        -------
+        X_ids : list of ndarray of shape (n_tokens_i,)
+            One int64 id sequence per document; unknown tokens get id 1.
+        """
+        check_is_fitted(self)
+        return self._transform(self._tokenize(X))
+
+    def get_vocabulary(self):
+        """Return the tokens in id order, reserved ids included.
+
+        Returns
+        -------
+        vocabulary : list of str
+            ``vocabulary[i]`` is the token of id ``i``: ``""`` for padding
+            (0), ``oov_token`` (1), then the learnt tokens.
+        """
+        check_is_fitted(self)
+        return ["", self.oov_token, *self.vocabulary_]
+
+    def inverse_transform(self, X):
+        """Map token id sequences back to tokens.
+
+        Parameters
+        ----------
+        X : list of sequences of int, or array-like of shape \
+                (n_samples, n_timesteps)
+            Token ids, possibly padded with 0 (padding is dropped).
+
+        Returns
+        -------
+        X_tokens : list of list of str
+            The tokens of each sequence; id 1 gives ``oov_token``.
+        """
+        check_is_fitted(self)
+        lookup = np.asarray(self.get_vocabulary(), dtype=object)
+        out = []
+        for i, ids in enumerate(X):
+            ids = np.asarray(ids)
+            if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
+                raise ValueError(f"X[{i}] is not a 1-D sequence of integer ids.")
+            ids = ids[ids != PAD_ID].astype(np.int64)
+            if ids.size and (ids.min() < 0 or ids.max() >= len(lookup)):
+                raise ValueError(
+                    f"X[{i}] holds ids outside [0, {len(lookup) - 1}], the "
+                    "range of this vocabulary."
+                )
+            out.append(lookup[ids].tolist())
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
