@@ -13,13 +13,19 @@ __version__ = "0.1.0.dev0"
 _ESTIMATORS = {
     "SequenceClassifier": "sklearn_seq.estimators",
     "SequenceRegressor": "sklearn_seq.estimators",
+    "Seq2SeqEstimator": "sklearn_seq.estimators",
 }
 _SUBMODULES = [
     "callbacks", "data", "datasets", "estimators", "exceptions", "inspection",
     "losses", "metrics", "nn", "preprocessing", "resampling", "utils",
 ]
 
-__all__ = sorted([*_ESTIMATORS, "__version__"])
+__all__ = [
+    "Seq2SeqEstimator",
+    "SequenceClassifier",
+    "SequenceRegressor",
+    "__version__",
+]
 
 
 def __getattr__(name):

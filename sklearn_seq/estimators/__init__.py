@@ -5,5 +5,11 @@
 from sklearn_seq.estimators._base import resolve_device
 from sklearn_seq.estimators._classifier import SequenceClassifier
 from sklearn_seq.estimators._regressor import SequenceRegressor
+from sklearn_seq.estimators._seq2seq import Seq2SeqEstimator
 
-__all__ = ["SequenceClassifier", "SequenceRegressor", "resolve_device"]
+__all__ = [
+    "Seq2SeqEstimator",
+    "SequenceClassifier",
+    "SequenceRegressor",
+    "resolve_device",
+]

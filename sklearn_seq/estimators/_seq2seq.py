@@ -1,0 +1,607 @@
+# Authors: The sklearn_seq developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Seq2SeqEstimator: token sequences (or strings) in, token sequences out."""
+
+import re
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_seq.data import BucketLoader, bucket_batches, collate
+from sklearn_seq.data._seq2seq import Seq2SeqDataset
+from sklearn_seq.estimators._base import (
+    _DEFAULT_EMBEDDING_DIM,
+    _OPTIMIZERS,
+    _PREDICT_BATCH_SIZE,
+    BaseSequenceNet,
+    _InternalSplit,
+    _SeqNet,
+    resolve_device,
+)
+from sklearn_seq.estimators._docs import SHARED_ATTRIBUTES, SHARED_PARAMS
+from sklearn_seq.metrics._sequence_output import token_accuracy_score
+from sklearn_seq.nn.seq2seq import BOS_ID, EOS_ID, N_SPECIAL, Seq2Seq
+from sklearn_seq.utils import Sequences
+from sklearn_seq.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _fit_context,
+)
+
+__all__ = ["Seq2SeqEstimator"]
+
+# target ids given by the user (>= 1) are shifted past the reserved PAD, BOS
+# and EOS ids of the decoder
+_TARGET_SHIFT = N_SPECIAL - 1
+
+# shared parameters of the other estimators that an encoder-decoder lacks
+_NOT_APPLICABLE = ("pooling", "n_filters", "kernel_sizes", "dilations",
+                   "class_weight")
+
+
+class _CharVocabulary:
+    """Character-level vocabulary for string sources and targets.
+
+    Ids 1, 2, ... go to the characters seen in ``fit`` in sorted order (0 is
+    padding). Unseen characters raise a ValueError in ``transform``.
+    """
+
+    join = ""
+
+    def fit(self, docs):
+        self.vocabulary_ = {c: i for i, c in
+                            enumerate(sorted({c for d in docs for c in d}), 1)}
+        self.vocabulary_size_ = len(self.vocabulary_) + 1
+        return self
+
+    def transform(self, docs, input_name="X"):
+        vocab = self.vocabulary_
+        out = []
+        for i, doc in enumerate(docs):
+            unknown = sorted({c for c in doc if c not in vocab})
+            if unknown:
+                raise ValueError(
+                    f"{input_name}[{i}] = {doc!r} holds characters {unknown} not "
+                    "seen in fit; the character vocabulary cannot encode them. "
+                    "Fit on data covering every character, or map them first."
+                )
+            out.append(np.array([vocab[c] for c in doc], dtype=np.int64))
+        return out
+
+    def inverse_transform(self, ids):
+        lookup = ["", *self.vocabulary_]
+        return [[lookup[int(t)] for t in seq] for seq in ids]
+
+
+def _is_text(data):
+    return len(data) > 0 and all(isinstance(s, str) for s in data)
+
+
+def _as_list(data, name):
+    if data is None:
+        raise ValueError(f"Seq2SeqEstimator requires {name}, got None.")
+    if isinstance(data, str | bytes):
+        raise TypeError(
+            f"{name} is a single string; pass a list of sequences (one per sample)."
+        )
+    if hasattr(data, "detach"):
+        data = data.detach().cpu().numpy()
+    data = list(data)
+    if not data:
+        raise ValueError(f"{name} is empty; need at least one sequence.")
+    return data
+
+
+def _token_sequences(data, name):
+    """Validate a list of 1-D integer sequences with ids >= 1 -> Sequences."""
+    arrays = []
+    for i, seq in enumerate(data):
+        if isinstance(seq, str):
+            raise TypeError(
+                f"{name} mixes strings and token sequences ({name}[{i}] is a "
+                "string); pass all strings or all token id sequences."
+            )
+        arr = np.asarray(seq)
+        if arr.ndim != 1:
+            raise ValueError(
+                f"{name}[{i}] has shape {arr.shape}; each sequence must be 1-D "
+                "(a list of token ids or a string)."
+            )
+        if len(arr) == 0:
+            what = "target" if name == "y" else "source"
+            raise ValueError(
+                f"{name}[{i}] is an empty {what} sequence; every sequence needs "
+                "at least one token (the end-of-sequence token is added "
+                "internally)."
+            )
+        if arr.dtype.kind not in "iu":
+            if arr.dtype.kind == "f" and np.all(arr == np.round(arr)):
+                arr = arr.astype(np.int64)
+            else:
+                raise ValueError(
+                    f"{name}[{i}] has dtype {arr.dtype}; expected integer token "
+                    "ids (or strings)."
+                )
+        if arr.min() < 1:
+            raise ValueError(
+                f"{name}[{i}] holds token id {int(arr.min())}; ids must be >= 1 "
+                "(0 is padding)."
+            )
+        arrays.append(arr.astype(np.int64))
+    lengths = np.array([len(a) for a in arrays], dtype=np.int64)
+    return Sequences(np.concatenate(arrays), lengths, "tokens")
+
+
+class Seq2SeqEstimator(BaseSequenceNet):
+    """Encoder-decoder for sequence-to-sequence tasks, with optional attention.
+
+    Maps each input sequence (token ids, or a string) to an output sequence
+    of its own length (token ids, or a string). The encoder is an RNN, LSTM,
+    GRU (optionally bidirectional) or transformer encoder; the recurrent
+    decoder reads the encoder's summary through a bridge and, with
+    ``attention``, attends over all encoder outputs at every step (Bahdanau,
+    or Luong ``dot`` / ``general`` / ``concat``). Training uses teacher
+    forcing; prediction uses greedy decoding or beam search. See
+    :class:`sklearn_seq.nn.seq2seq.Seq2Seq` for the network.
+
+    Strings are handled at the character level: a vocabulary of the
+    characters seen in :meth:`fit` is built for ``X`` and for ``y``
+    separately, and :meth:`predict` returns strings. Pass ``vectorizer`` (e.g.
+    a :class:`~sklearn_seq.preprocessing.TextVectorizer`) for word-level text.
+
+    Parameters
+    ----------
+    {shared_params}
+
+    attention : {{None, "bahdanau", "luong_dot", "luong_general", \
+"luong_concat"}}, default="bahdanau"
+        Attention of the decoder over the encoder outputs. None keeps the
+        fixed-context bottleneck (the decoder sees the source only through
+        its initial state).
+
+    decoder_hidden_size : int, default=None
+        Decoder hidden units; the encoder output size (``hidden_size``,
+        doubled when bidirectional) when None. ``"luong_dot"`` needs them
+        equal.
+
+    teacher_forcing_ratio : float, default=1.0
+        Probability, per sequence and step, of feeding the gold previous
+        token during training rather than the model's own prediction. 1 is
+        full teacher forcing (fastest, and exact for ``attention=None``).
+
+    beam_size : int, default=1
+        Hypotheses kept per sequence at prediction time; 1 is greedy
+        decoding. Beam search is batched over sequences and beams.
+
+    length_penalty : float, default=1.0
+        Beam search ranks its final hypotheses by
+        ``log p / n_tokens ** length_penalty`` (EOS counted); 0 ranks by raw
+        log-probability, which favours short outputs.
+
+    max_output_length : int, default=None
+        Most tokens predicted per sequence (the end-of-sequence token not
+        counted); twice the longest target seen in :meth:`fit` when None.
+
+    vectorizer : transformer, default=None
+        For string ``X`` / ``y``: an unfitted transformer with ``fit``,
+        ``transform`` and ``inverse_transform`` (such as
+        :class:`~sklearn_seq.preprocessing.TextVectorizer`) cloned and fitted
+        once on ``X`` and once on ``y``; predictions are its tokens joined by
+        spaces. None uses characters.
+
+    Attributes
+    ----------
+    target_vocab_size_ : int
+        One more than the largest target id seen in :meth:`fit` (ids given by
+        the user, or of the target vocabulary).
+
+    max_output_length_ : int
+        Output length limit used by :meth:`predict`.
+
+    source_vectorizer_, target_vectorizer_ : object or None
+        Fitted vocabularies of string ``X`` and ``y`` (None for token ids).
+
+    {shared_attributes}
+
+    See Also
+    --------
+    sklearn_seq.nn.seq2seq.Seq2Seq : The underlying torch module.
+
+    Notes
+    -----
+    Reserved decoder ids: 0 is padding, 1 the beginning-of-sequence input and
+    2 the end-of-sequence token. Target ids given by the user (>= 1) are
+    shifted by 2 inside the network and shifted back in :meth:`predict`, so
+    they never collide with the reserved ids. The loss
+    (:class:`torch.nn.CrossEntropyLoss` by default) is the mean over real
+    target tokens and the EOS, padding excluded (``IGNORE_INDEX``).
+
+    ``pooling`` and ``class_weight`` of the other estimators do not apply.
+
+    Examples
+    --------
+    >>> from sklearn_seq.estimators._seq2seq import Seq2SeqEstimator
+    >>> X = [[3, 4, 5], [5, 4], [4, 3, 3, 5], [3, 5]] * 4
+    >>> y = [seq[::-1] for seq in X]
+    >>> model = Seq2SeqEstimator(hidden_size=8, max_epochs=2, random_state=0)
+    >>> pred = model.fit(X, y).predict([[3, 4, 5], [5, 4]])
+    >>> len(pred), all(len(p) <= model.max_output_length_ for p in pred)
+    (2, True)
+    >>> [a.shape[1] for a in model.predict_attention([[3, 4, 5], [5, 4]])]
+    [3, 2]
+    >>> text = Seq2SeqEstimator(hidden_size=8, max_epochs=1, random_state=0)
+    >>> type(text.fit(["ab", "ba"], ["AB", "BA"]).predict(["ab"])[0]).__name__
+    'str'
+    """
+
+    _parameter_constraints: dict = {
+        **{k: v for k, v in BaseSequenceNet._parameter_constraints.items()
+           if k not in _NOT_APPLICABLE},
+        "cell": [StrOptions({"rnn", "lstm", "gru", "transformer"})],
+        "attention": [None, StrOptions({"bahdanau", "luong_dot", "luong_general",
+                                        "luong_concat"})],
+        "decoder_hidden_size": [None, Interval(Integral, 1, None, closed="left")],
+        "teacher_forcing_ratio": [Interval(Real, 0, 1, closed="both")],
+        "beam_size": [Interval(Integral, 1, None, closed="left")],
+        "length_penalty": [Interval(Real, 0, None, closed="left")],
+        "max_output_length": [None, Interval(Integral, 1, None, closed="left")],
+        "vectorizer": [None, HasMethods(["fit", "transform", "inverse_transform"])],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        embedding_dim=None,
+        attention="bahdanau",
+        decoder_hidden_size=None,
+        teacher_forcing_ratio=1.0,
+        beam_size=1,
+        length_penalty=1.0,
+        max_output_length=None,
+        vectorizer=None,
+        criterion=None,
+        criterion_params=None,
+        optimizer="adam",
+        optimizer_params=None,
+        iterator_train_params=None,
+        lr=1e-3,
+        max_epochs=20,
+        batch_size=32,
+        max_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.embedding_dim = embedding_dim
+        self.attention = attention
+        self.decoder_hidden_size = decoder_hidden_size
+        self.teacher_forcing_ratio = teacher_forcing_ratio
+        self.beam_size = beam_size
+        self.length_penalty = length_penalty
+        self.max_output_length = max_output_length
+        self.vectorizer = vectorizer
+        self.criterion = criterion
+        self.criterion_params = criterion_params
+        self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
+        self.iterator_train_params = iterator_train_params
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.max_grad_norm = max_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # -- input conversion -------------------------------------------------
+    def _new_vocabulary(self):
+        return _CharVocabulary() if self.vectorizer is None else clone(self.vectorizer)
+
+    def _encode_text(self, vocab, docs, name):
+        if isinstance(vocab, _CharVocabulary):
+            ids = vocab.transform(docs, input_name=name)
+        else:
+            ids = vocab.transform(docs)
+        return _token_sequences(ids, name)
+
+    def _source(self, X, *, reset):
+        X = _as_list(X, "X")
+        text = _is_text(X)
+        if reset:
+            self.source_vectorizer_ = None
+            if text:
+                self.source_vectorizer_ = self._new_vocabulary()
+                self.source_vectorizer_.fit(X)
+        elif text != (self.source_vectorizer_ is not None):
+            raise ValueError(
+                f"{type(self).__name__} was fitted on "
+                f"{'strings' if self.source_vectorizer_ else 'token id sequences'}"
+                f" but X holds {'strings' if text else 'token id sequences'}."
+            )
+        if text:
+            if any(len(s) == 0 for s in X):
+                i = next(i for i, s in enumerate(X) if len(s) == 0)
+                raise ValueError(f"X[{i}] is an empty string; every source "
+                                 "sequence needs at least one token.")
+            seqs = self._encode_text(self.source_vectorizer_, X, "X")
+        else:
+            seqs = _token_sequences(X, "X")
+        return self._validate_X(seqs.to_list(), reset=reset)
+
+    def _targets(self, y):
+        y = _as_list(y, "y")
+        self.target_vectorizer_ = None
+        if _is_text(y):
+            empty = [i for i, s in enumerate(y) if len(s) == 0]
+            if empty:
+                raise ValueError(
+                    f"y[{empty[0]}] is an empty target sequence; every target "
+                    "needs at least one token (the end-of-sequence token is "
+                    "added internally)."
+                )
+            self.target_vectorizer_ = self._new_vocabulary().fit(y)
+            targets = self._encode_text(self.target_vectorizer_, y, "y")
+        else:
+            targets = _token_sequences(y, "y")
+        return targets
+
+    def _build_seq2seq(self):
+        return Seq2Seq(
+            self.vocab_size_,
+            self.target_vocab_size_ + _TARGET_SHIFT,
+            embedding_dim=self.embedding_dim or _DEFAULT_EMBEDDING_DIM,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            cell=self.cell,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            attention=self.attention,
+            decoder_hidden_size=self.decoder_hidden_size,
+            teacher_forcing_ratio=self.teacher_forcing_ratio,
+        )
+
+    # -- fit --------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the encoder-decoder on source sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : list of token id sequences or list of str
+            Source sequences (ids >= 1), or strings.
+        y : list of token id sequences or list of str
+            Target sequences (ids >= 1, not empty), or strings.
+
+        Returns
+        -------
+        self : Seq2SeqEstimator
+            The fitted estimator.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None."
+            )
+        seqs = self._source(X, reset=True)
+        targets = self._targets(y)
+        if targets.n_samples != seqs.n_samples:
+            raise ValueError(
+                f"X has {seqs.n_samples} sequences but y has {targets.n_samples}."
+            )
+        self.target_vocab_size_ = int(targets.values.max()) + 1
+        self.max_output_length_ = (
+            int(2 * targets.lengths.max()) if self.max_output_length is None
+            else int(self.max_output_length)
+        )
+        shifted = Sequences(targets.values + _TARGET_SHIFT, targets.lengths,
+                            "tokens")
+        return self._fit_seq2seq(seqs, shifted)
+
+    def _fit_seq2seq(self, seqs, targets):
+        # Mirrors BaseSequenceNet._fit_net with a Seq2SeqDataset and a net
+        # whose loss flattens the (batch, steps, vocab) logits.
+        device = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
+        optimizer = self.optimizer
+        if isinstance(optimizer, str):
+            optimizer = _OPTIMIZERS[optimizer]
+        dataset = Seq2SeqDataset(seqs, targets, bos_id=BOS_ID, eos_id=EOS_ID)
+        train_split = None
+        if self.early_stopping:
+            train_split = _InternalSplit(self.validation_fraction, seed, False)
+        routed = {f"optimizer__{k}": v
+                  for k, v in (self.optimizer_params or {}).items()}
+        iter_params = {"shuffle": True, **(self.iterator_train_params or {})}
+        routed.update({f"iterator_train__{k}": v for k, v in iter_params.items()})
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            module = self._build_seq2seq()
+            criterion = self._build_criterion(torch.nn.CrossEntropyLoss)
+            net = _Seq2SeqNet(
+                module=module,
+                criterion=criterion,
+                optimizer=optimizer,
+                lr=self.lr,
+                max_epochs=self.max_epochs,
+                batch_size=self.batch_size,
+                iterator_train=BucketLoader,
+                iterator_valid=BucketLoader,
+                iterator_train__generator=np.random.default_rng(seed),
+                train_split=train_split,
+                callbacks=self._build_callbacks(),
+                device=device,
+                verbose=self.verbose,
+                **routed,
+            )
+            net.fit(dataset, None)
+        self.net_ = net
+        self.n_epochs_ = len(net.history)
+        return self
+
+    # -- prediction -------------------------------------------------------
+    def _decode(self, seqs):
+        """Internal token ids and attention maps per sequence, input order."""
+        module = self.net_.module_
+        device = self.net_.device
+        tokens = [None] * seqs.n_samples
+        weights = [None] * seqs.n_samples
+        was_training = module.training
+        module.eval()
+        batch_size = max(self.batch_size, _PREDICT_BATCH_SIZE)
+        if self.beam_size > 1:
+            batch_size = max(1, batch_size // self.beam_size)
+        try:
+            with torch.inference_mode():
+                for idx in bucket_batches(seqs.lengths, batch_size):
+                    Xi = collate(seqs, idx)
+                    x, lengths = Xi["x"].to(device), Xi["lengths"].to(device)
+                    if self.beam_size == 1:
+                        out, attn, _ = module.greedy(x, lengths,
+                                                     self.max_output_length_)
+                    else:
+                        out, attn, _ = module.beam_search(
+                            x, lengths, self.beam_size, self.max_output_length_,
+                            length_penalty=self.length_penalty)
+                    for j, i in enumerate(idx):
+                        tokens[i] = out[j].numpy() - _TARGET_SHIFT
+                        if attn is not None:
+                            weights[i] = attn[j].float().numpy()
+        finally:
+            module.train(was_training)
+        return tokens, weights
+
+    def _to_output(self, tokens):
+        vocab = self.target_vectorizer_
+        if vocab is None:
+            return tokens
+        join = getattr(vocab, "join", " ")
+        return [join.join(t) for t in vocab.inverse_transform(tokens)]
+
+    def predict(self, X):
+        """Decode output sequences (greedy, or beam search when ``beam_size > 1``).
+
+        Parameters
+        ----------
+        X : list of token id sequences or list of str
+            Source sequences, of the kind seen in :meth:`fit`.
+
+        Returns
+        -------
+        list of ndarray or list of str
+            One output per sequence (at most ``max_output_length_`` tokens,
+            end-of-sequence token removed): int64 token id arrays, or strings
+            when ``y`` held strings in :meth:`fit`.
+        """
+        check_is_fitted(self)
+        tokens, _ = self._decode(self._source(X, reset=False))
+        return self._to_output(tokens)
+
+    def predict_attention(self, X):
+        """Attention maps of the decoded outputs.
+
+        Parameters
+        ----------
+        X : list of token id sequences or list of str
+            Source sequences, of the kind seen in :meth:`fit`.
+
+        Returns
+        -------
+        list of ndarray of shape (n_output_tokens_i, n_input_tokens_i)
+            Row ``t`` holds the weights over the source tokens when output
+            token ``t`` of :meth:`predict` was produced (the end-of-sequence
+            step is not included): each row sums to 1.
+
+        Raises
+        ------
+        ValueError
+            When the estimator has ``attention=None``.
+        """
+        check_is_fitted(self)
+        if self.net_.module_.attention is None:
+            raise ValueError(
+                "predict_attention needs an attention model; this "
+                f"{type(self).__name__} was fitted with attention=None."
+            )
+        _, weights = self._decode(self._source(X, reset=False))
+        return weights
+
+    def score(self, X, y):
+        """Token accuracy of :meth:`predict` on ``X`` against ``y``.
+
+        Parameters
+        ----------
+        X : list of token id sequences or list of str
+            Source sequences.
+        y : list of token id sequences or list of str
+            Reference outputs.
+
+        Returns
+        -------
+        float
+            :func:`~sklearn_seq.metrics._sequence_output.token_accuracy_score`
+            (position-wise, in [0, 1]).
+        """
+        return token_accuracy_score(list(y), self.predict(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = False
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.target_tags.required = True
+        return tags
+
+
+class _Seq2SeqNet(_SeqNet):
+    """skorch net whose loss flattens per-step logits and targets."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = y_true.to(y_pred.device)
+        return self.criterion_(y_pred.reshape(-1, y_pred.shape[-1]),
+                               y_true.reshape(-1))
+
+
+def _seq2seq_params_doc():
+    """The shared parameter docs, less those that do not apply here."""
+    doc = SHARED_PARAMS
+    for name in _NOT_APPLICABLE:
+        doc = re.sub(rf"\n    {name} :.*?\n\n", "\n", doc, flags=re.DOTALL)
+    cell = (
+        'cell : {"rnn", "lstm", "gru", "transformer"}, default="lstm"\n'
+        "        Encoder: vanilla RNN, LSTM, GRU, or a transformer encoder\n"
+        "        (positional encoding, key-padding mask, ``hidden_size`` as\n"
+        "        ``d_model``). The decoder uses the same recurrent cell (a GRU\n"
+        "        under a transformer encoder).\n\n"
+    )
+    return re.sub(r"^cell :.*?\n\n", lambda _: cell, doc, count=1, flags=re.DOTALL)
+
+
+Seq2SeqEstimator.__doc__ = Seq2SeqEstimator.__doc__.format(
+    shared_params=_seq2seq_params_doc(),
+    shared_attributes=SHARED_ATTRIBUTES,
+)
