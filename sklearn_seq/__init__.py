@@ -14,6 +14,7 @@ _ESTIMATORS = {
     "SequenceClassifier": "sklearn_seq.estimators",
     "SequenceRegressor": "sklearn_seq.estimators",
     "Seq2SeqEstimator": "sklearn_seq.estimators",
+    "SequenceTagger": "sklearn_seq.estimators",
 }
 _SUBMODULES = [
     "callbacks", "data", "datasets", "estimators", "exceptions", "inspection",
@@ -24,6 +25,7 @@ __all__ = [
     "Seq2SeqEstimator",
     "SequenceClassifier",
     "SequenceRegressor",
+    "SequenceTagger",
     "__version__",
 ]
 

@@ -10,11 +10,13 @@ from sklearn_seq.datasets._generators import (
     make_sequence_classification,
     make_sequence_regression,
 )
+from sklearn_seq.datasets._ner import make_ner_sentences
 from sklearn_seq.datasets._seq2seq import make_date_task, make_reversal_task
 
 __all__ = [
     "load_digits_sequences",
     "make_date_task",
+    "make_ner_sentences",
     "make_reversal_task",
     "make_sequence_classification",
     "make_sequence_regression",

@@ -13,6 +13,8 @@ from sklearn_seq.nn.crf import CRF, allowed_transitions
 from sklearn_seq.nn.encoders import RecurrentEncoder, lengths_to_mask
 from sklearn_seq.nn.models import CELLS, SequenceNet, make_encoder
 from sklearn_seq.nn.pooling import SequencePooling, last_valid_step
+from sklearn_seq.nn.seq2seq import Seq2Seq
+from sklearn_seq.nn.tagger import CharCNN, TaggerNet, TaggingLoss
 from sklearn_seq.nn.transformer import PositionalEncoding, TransformerSequenceEncoder
 
 __all__ = [
@@ -20,12 +22,16 @@ __all__ = [
     "CRF",
     "AdditiveAttention",
     "AttentionPooling",
+    "CharCNN",
     "LuongAttention",
     "PositionalEncoding",
     "RecurrentEncoder",
     "ScaledDotProductAttention",
+    "Seq2Seq",
     "SequenceNet",
     "SequencePooling",
+    "TaggerNet",
+    "TaggingLoss",
     "TransformerSequenceEncoder",
     "allowed_transitions",
     "last_valid_step",

@@ -1,0 +1,664 @@
+# Authors: The sklearn_seq developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""SequenceTagger: one label per step (NER, POS tagging), BiLSTM and BiLSTM-CRF."""
+
+import re
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+import torch
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from sklearn_seq.data import bucket_batches, collate
+from sklearn_seq.estimators._base import _PREDICT_BATCH_SIZE, BaseSequenceNet
+from sklearn_seq.estimators._docs import SHARED_ATTRIBUTES, SHARED_PARAMS
+from sklearn_seq.nn.crf import allowed_transitions
+from sklearn_seq.nn.tagger import OOV_ID, TaggerNet, TaggingLoss
+from sklearn_seq.utils import IGNORE_INDEX, Sequences
+from sklearn_seq.utils._param_validation import Interval, StrOptions, _fit_context
+
+__all__ = ["SequenceTagger"]
+
+_DEFAULT_EMBEDDING_DIM = 32
+#: Characters per token seen by the character CNN (longer tokens are cut).
+MAX_CHARS = 20
+
+#: Encoders with one output per step (the convolutional cells of the other
+#: estimators are not offered here yet).
+TAGGER_CELLS = ("rnn", "lstm", "gru", "transformer")
+
+_CELL_DOC = """cell : {"rnn", "lstm", "gru", "transformer"}, default="lstm"
+        Encoder: vanilla RNN, LSTM, GRU, or a transformer encoder (positional
+        encoding, key-padding mask, ``hidden_size`` as ``d_model``)."""
+
+# Shared parameter docs with the tagger's cells, without ``pooling``
+# (meaningless for per-step output) and with ``bidirectional=True``.
+_TAGGER_PARAMS = re.sub(
+    r"\n    pooling : .*?\n\n(?=    embedding_dim)", "\n",
+    re.sub(r"^cell : .*?(?=\n\n    hidden_size)", lambda m: _CELL_DOC,
+           SHARED_PARAMS, flags=re.DOTALL),
+    flags=re.DOTALL,
+).replace(
+    "bidirectional : bool, default=False\n        Add a backward direction "
+    "(recurrent cells).",
+    "bidirectional : bool, default=True\n        Add a backward direction "
+    "(recurrent cells), on by default: a tag\n        depends on the words "
+    "after it too.",
+)
+
+
+def _is_token_strings(X):
+    """Whether X is a list of pre-tokenised sentences (lists of str)."""
+    if isinstance(X, str | bytes) or not hasattr(X, "__len__") or len(X) == 0:
+        return False
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        return X.dtype.kind in "US"
+    first = X[0]
+    if isinstance(first, str):
+        return True  # raw strings: rejected with a clear message below
+    if isinstance(first, np.ndarray):
+        return first.dtype.kind in "US" or (
+            first.dtype == object and len(first) > 0 and isinstance(first[0], str)
+        )
+    if isinstance(first, list | tuple) and len(first) > 0:
+        return isinstance(first[0], str)
+    return False
+
+
+def _infer_scheme(classes):
+    """'bio' or 'iobes' when every label is a valid tag of the scheme."""
+    if not all(isinstance(c, str) for c in classes):
+        return None
+    names = list(classes)
+    for scheme in ("bio", "iobes"):
+        try:
+            allowed_transitions(scheme, names)
+        except ValueError:
+            continue
+        return scheme
+    return None
+
+
+class SequenceTagger(BaseSequenceNet):
+    """Neural sequence tagger (BiLSTM, BiLSTM-CRF) on skorch: one label per step.
+
+    For named-entity recognition, part-of-speech tagging, chunking or
+    per-timestep labelling of numeric series. An encoder (by default a
+    bidirectional LSTM) reads the whole sequence and a linear layer scores
+    every tag at every step. With ``crf=False`` each step is classified on its
+    own (softmax, cross-entropy); with ``crf=True`` a linear-chain CRF scores
+    tag transitions, training maximises the likelihood of whole tag paths and
+    :meth:`predict` returns the best path (Viterbi), the BiLSTM-CRF of Lample
+    et al. (2016).
+
+    Parameters
+    ----------
+    {shared_params}
+
+    crf : bool, default=False
+        Add a linear-chain CRF over the per-step scores. The loss becomes the
+        CRF negative log-likelihood (per real step); ``criterion`` and
+        ``class_weight`` must then stay None.
+
+    crf_constraints : {{"bio", "iobes", "auto"}} or None, default=None
+        Transitions the CRF forbids (``O -> I-X``, ``B-X -> I-Y``, ...), so
+        decoded paths are always well-formed. Labels must then be tag names
+        (``"O"``, ``"B-PER"``, ...). ``"auto"`` picks ``"bio"`` or
+        ``"iobes"`` when every label fits the scheme, else no constraint.
+        Training sequences must follow the scheme (IOB1 data, where ``I-X``
+        may open an entity, does not fit ``"bio"``). Ignored without ``crf``.
+
+    char_embedding_dim : int, default=None
+        When ``X`` holds token strings: size of a character embedding fed to a
+        character CNN (as many filters, window 3, max-pooled over at most 20
+        characters per token), whose output is concatenated to the word
+        embedding, so words unseen in training still get a representation
+        from their spelling and case. None disables it.
+
+    word_dropout : float, default=0.0
+        During training, probability of replacing a token by the
+        out-of-vocabulary id 1, so that the model learns what to do with words
+        it never saw (Lample et al. replace singletons). Token input only.
+
+    class_weight : "balanced", dict or None, default=None
+        Tag weights given to the criterion's ``weight`` (not with
+        ``crf=True``). ``"balanced"`` is
+        :func:`sklearn.utils.class_weight.compute_class_weight` over all
+        training steps; a dict maps labels to weights (missing labels weigh 1).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Tags seen in :meth:`fit` (sorted), in the order of the
+        :meth:`predict_proba` columns.
+
+    class_weight_ : ndarray of shape (n_classes,) or None
+        Weights given to the criterion.
+
+    crf_constraints_ : {{"bio", "iobes"}} or None
+        Constraints used by the CRF.
+
+    vocabulary_ : dict or None
+        When ``X`` holds token strings: token -> id (ids from 2; 0 is
+        padding, 1 is out of vocabulary). Tokens are kept as they are (no
+        lowercasing): case is a strong hint for names.
+
+    char_vocabulary_ : dict or None
+        Character -> id of the character CNN (ids from 2; 1 is unknown).
+
+    {shared_attributes}
+
+    See Also
+    --------
+    SequenceClassifier : One label per sequence.
+    sklearn_seq.preprocessing.TextVectorizer : Token strings to ids, for a
+        :class:`~sklearn.pipeline.Pipeline` in front of the tagger.
+
+    Notes
+    -----
+    ``X`` is any input kind of sklearn_seq (token id lists, numeric ragged or
+    3-D arrays) or a list of pre-tokenised sentences (lists of strings), for
+    which a vocabulary is built in :meth:`fit` and unseen tokens map to the
+    out-of-vocabulary id. ``y`` is a list of per-step label lists of the same
+    lengths as ``X``.
+
+    The ``pooling`` parameter of the other estimators does not exist here:
+    there is no pooling, every step gets its label. This estimator is not a
+    scikit-learn classifier (``is_classifier`` is False): ``y`` is not a 1-D
+    label vector, so cross-validation uses :class:`~sklearn.model_selection.KFold`
+    and :meth:`score` is the token accuracy. Use
+    ``scoring=get_scorer("entity_f1")`` from :mod:`sklearn_seq.metrics` for
+    entity-level F1.
+
+    References
+    ----------
+    Lample, Ballesteros, Subramanian, Kawakami and Dyer (2016), "Neural
+    Architectures for Named Entity Recognition". Ma and Hovy (2016),
+    "End-to-end Sequence Labeling via Bi-directional LSTM-CNNs-CRF".
+
+    Examples
+    --------
+    >>> from sklearn_seq.estimators._tagger import SequenceTagger
+    >>> X = [["Anna", "lives", "in", "Paris"], ["Paris", "is", "big"]]
+    >>> y = [["B-PER", "O", "O", "B-LOC"], ["B-LOC", "O", "O"]]
+    >>> tagger = SequenceTagger(hidden_size=8, max_epochs=2, crf=True,
+    ...                         crf_constraints="bio", random_state=0)
+    >>> tagger.fit(X, y).classes_.tolist()
+    ['B-LOC', 'B-PER', 'O']
+    >>> pred = tagger.predict([["Bob", "is", "in", "Rome"]])
+    >>> len(pred), len(pred[0]), type(pred[0][0]).__name__
+    (1, 4, 'str')
+    >>> tagger.predict_proba([["Paris", "is"]])[0].shape
+    (2, 3)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseSequenceNet._parameter_constraints,
+        "cell": [StrOptions(set(TAGGER_CELLS))],
+        "crf": ["boolean"],
+        "crf_constraints": [None, StrOptions({"bio", "iobes", "auto"})],
+        "char_embedding_dim": [None, Interval(Integral, 1, None, closed="left")],
+        "word_dropout": [Interval(Real, 0, 1, closed="left")],
+        "class_weight": [None, dict, StrOptions({"balanced"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=True,
+        dropout=0.0,
+        embedding_dim=None,
+        crf=False,
+        crf_constraints=None,
+        char_embedding_dim=None,
+        word_dropout=0.0,
+        criterion=None,
+        criterion_params=None,
+        optimizer="adam",
+        optimizer_params=None,
+        iterator_train_params=None,
+        lr=1e-3,
+        max_epochs=20,
+        batch_size=32,
+        max_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        class_weight=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.embedding_dim = embedding_dim
+        self.crf = crf
+        self.crf_constraints = crf_constraints
+        self.char_embedding_dim = char_embedding_dim
+        self.word_dropout = word_dropout
+        self.criterion = criterion
+        self.criterion_params = criterion_params
+        self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
+        self.iterator_train_params = iterator_train_params
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.max_grad_norm = max_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # -- input ------------------------------------------------------------
+    def _check_X(self, X, *, reset):
+        """Sequences of ``X`` (token strings mapped to ids) and extra char rows.
+
+        At prediction, tokens unseen in fit get ids ``>= vocab_size_`` (one
+        per distinct token) when the character CNN is on, so that it can spell
+        them; the second return value then holds their character rows (else
+        None). Without the CNN they map to the out-of-vocabulary id 1.
+        """
+        strings = _is_token_strings(X)
+        if not strings:
+            if reset:
+                if self.char_embedding_dim is not None:
+                    raise ValueError(
+                        "char_embedding_dim needs X as token strings (lists of "
+                        "str), to spell the tokens; got ids or numbers. Set "
+                        "char_embedding_dim=None."
+                    )
+                self.vocabulary_ = None
+                self.char_vocabulary_ = None
+            elif self.vocabulary_ is not None:
+                raise ValueError(
+                    f"{type(self).__name__} was fitted on token strings but X "
+                    "holds ids or numbers."
+                )
+            return super()._validate_X(X, reset=reset), None
+        sentences = []
+        for i, sent in enumerate(X):
+            if isinstance(sent, str | bytes):
+                raise TypeError(
+                    f"X[{i}] is a string ({sent[:30]!r}); SequenceTagger needs "
+                    "one token per label: pass pre-tokenised sentences, e.g. "
+                    "text.split()."
+                )
+            sent = list(sent)
+            if not sent:
+                raise ValueError(f"X[{i}] is an empty sentence; every sentence "
+                                 "needs at least one token.")
+            for tok in sent:
+                if not isinstance(tok, str):
+                    raise TypeError(
+                        f"X[{i}] holds {type(tok).__name__} {tok!r}; a sentence "
+                        "is a list of str tokens."
+                    )
+            sentences.append(sent)
+        if reset:
+            tokens = sorted({tok for sent in sentences for tok in sent})
+            self.vocabulary_ = {tok: i for i, tok in enumerate(tokens, start=2)}
+            self.char_vocabulary_ = None
+            if self.char_embedding_dim is not None:
+                chars = sorted({c for tok in tokens for c in tok})
+                self.char_vocabulary_ = {c: i for i, c in enumerate(chars, start=2)}
+        elif self.vocabulary_ is None:
+            raise ValueError(
+                f"{type(self).__name__} was fitted on ids or numbers but X "
+                "holds token strings."
+            )
+        vocab = self.vocabulary_
+        spell = self.char_vocabulary_ is not None and not reset
+        unseen = {}
+        first_new = len(vocab) + 2
+        ids = []
+        for sent in sentences:
+            row = []
+            for tok in sent:
+                idx = vocab.get(tok)
+                if idx is None:
+                    idx = (unseen.setdefault(tok, first_new + len(unseen))
+                           if spell else OOV_ID)
+                row.append(idx)
+            ids.append(np.asarray(row, dtype=np.int64))
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        seqs = Sequences(np.concatenate(ids), lengths, "tokens")
+        if reset:
+            self.input_kind_ = "tokens"
+            self.vocab_size_ = len(vocab) + 2
+            self.n_features_in_ = 1
+        return seqs, (self._char_table(list(unseen)) if unseen else None)
+
+    def _char_table(self, tokens):
+        """Character id rows of ``tokens`` (unknown characters -> 1)."""
+        chars = self.char_vocabulary_
+        table = np.zeros((len(tokens), MAX_CHARS), dtype=np.int64)
+        for i, tok in enumerate(tokens):
+            row = [chars.get(c, 1) for c in tok[:MAX_CHARS]]
+            table[i, :len(row)] = row
+        return table
+
+    def _validate_y(self, y, seqs):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None."
+            )
+        if isinstance(y, str | bytes) or not hasattr(y, "__len__"):
+            raise ValueError(
+                "y must be a list of per-step label lists, one per sequence; got "
+                f"{type(y).__name__}."
+            )
+        y = list(y)
+        if len(y) != seqs.n_samples:
+            raise ValueError(
+                f"X has {seqs.n_samples} sequences but y has {len(y)} label "
+                "sequences."
+            )
+        rows = []
+        for i, (labels, n) in enumerate(zip(y, seqs.lengths.tolist(), strict=True)):
+            if isinstance(labels, str | bytes) or np.ndim(labels) != 1:
+                raise ValueError(
+                    f"y[{i}] must be a 1-D sequence of labels, one per step of "
+                    f"X[{i}]; got {labels!r:.60}."
+                )
+            labels = np.asarray(labels)
+            if len(labels) != n:
+                raise ValueError(
+                    f"y[{i}] has {len(labels)} labels but X[{i}] has {n} steps; "
+                    "a tagger needs one label per step."
+                )
+            rows.append(labels)
+        flat = np.concatenate(rows)
+        check_classification_targets(flat)
+        return flat
+
+    # -- fit --------------------------------------------------------------
+    def _build_module(self, seqs, n_outputs):
+        tokens = seqs.is_tokens
+        char_table = None
+        n_chars = None
+        if self.char_vocabulary_ is not None:
+            inverse = sorted(self.vocabulary_, key=self.vocabulary_.get)
+            char_table = np.zeros((self.vocab_size_, MAX_CHARS), dtype=np.int64)
+            char_table[2:] = self._char_table(inverse)
+            n_chars = len(self.char_vocabulary_) + 2
+        return TaggerNet(
+            None if tokens else seqs.n_features,
+            n_outputs,
+            cell=self.cell,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            vocab_size=self.vocab_size_ if tokens else None,
+            embedding_dim=self.embedding_dim or _DEFAULT_EMBEDDING_DIM,
+            crf=self.crf,
+            crf_constraints=self.crf_constraints_,
+            tag_names=[str(c) for c in self.classes_],
+            char_table=char_table,
+            n_chars=n_chars,
+            char_embedding_dim=self.char_embedding_dim or 25,
+            word_dropout=self.word_dropout if tokens else 0.0,
+        )
+
+    def _build_criterion(self, default, weight=None):
+        if self.crf:
+            return TaggingLoss(crf=True)
+        return TaggingLoss(super()._build_criterion(default, weight))
+
+    def _class_weights(self, codes, n_classes):
+        if self.class_weight is None:
+            return None
+        if self.crf:
+            raise ValueError(
+                "class_weight weighs the per-step loss; the CRF likelihood is "
+                "over whole tag paths. Use crf=False or class_weight=None."
+            )
+        if self.class_weight == "balanced":
+            present = np.unique(codes)
+            weights = np.ones(n_classes)
+            weights[present] = compute_class_weight("balanced", classes=present,
+                                                    y=codes)
+            return weights
+        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight has labels {sorted(map(str, unknown))} that are not "
+                f"in the training tags {self.classes_.tolist()}."
+            )
+        return np.array([float(self.class_weight.get(c, 1.0))
+                         for c in self.classes_.tolist()])
+
+    def _resolve_constraints(self):
+        if not self.crf or self.crf_constraints is None:
+            return None
+        if self.crf_constraints == "auto":
+            return _infer_scheme(self.classes_.tolist())
+        if not all(isinstance(c, str) for c in self.classes_.tolist()):
+            raise ValueError(
+                f"crf_constraints={self.crf_constraints!r} needs tag names as "
+                f"labels ('O', 'B-X', ...); got {self.classes_.dtype} labels."
+            )
+        allowed_transitions(self.crf_constraints, self.classes_.tolist())
+        return self.crf_constraints
+
+    def _check_paths(self, codes, lengths):
+        """Raise when a training tag path breaks the CRF constraints."""
+        start, trans, end = (m.numpy() for m in allowed_transitions(
+            self.crf_constraints_, self.classes_.tolist()))
+        offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        bad = ~start[codes[offsets]] | ~end[codes[offsets + lengths - 1]]
+        step_ok = trans[codes[:-1], codes[1:]]
+        is_first = np.zeros(len(codes), dtype=bool)
+        is_first[offsets] = True
+        broken = ~step_ok & ~is_first[1:]
+        if broken.any():
+            sample = np.searchsorted(offsets, np.argmax(broken) + 1,
+                                     side="right") - 1
+            bad[sample] = True
+        if bad.any():
+            i = int(np.argmax(bad))
+            path = self.classes_[codes[offsets[i]:offsets[i] + lengths[i]]]
+            raise ValueError(
+                f"y[{i}] = {path.tolist()!r:.120} breaks the "
+                f"{self.crf_constraints_.upper()} scheme of "
+                f"crf_constraints={self.crf_constraints!r} (e.g. 'O' followed "
+                "by 'I-X'). Fix the tags, convert IOB1 to IOB2, or use "
+                "crf_constraints=None."
+            )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the tagger on sequences ``X`` and per-step labels ``y``.
+
+        Parameters
+        ----------
+        X : list of token lists (str or int ids), list of arrays or array-like
+            Training sequences: pre-tokenised sentences, token id sequences,
+            or numeric sequences of any input kind.
+        y : list of array-like
+            One label per step of each sequence, labels of any dtype.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sequence weights multiplying each sequence's mean step loss.
+
+        Returns
+        -------
+        self : SequenceTagger
+            The fitted estimator.
+        """
+        if self.crf and (self.criterion is not None or self.criterion_params):
+            raise ValueError(
+                "crf=True trains with the CRF negative log-likelihood; leave "
+                "criterion and criterion_params unset, or use crf=False."
+            )
+        seqs, _ = self._check_X(X, reset=True)
+        flat = self._validate_y(y, seqs)
+        self.classes_, codes = np.unique(flat, return_inverse=True)
+        codes = codes.reshape(-1)
+        n_classes = len(self.classes_)
+        if n_classes < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 distinct labels; got "
+                f"1 ({self.classes_[0]!r})."
+            )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, np.empty(seqs.n_samples), dtype=np.float32)
+        self.crf_constraints_ = self._resolve_constraints()
+        if self.crf_constraints_ is not None:
+            self._check_paths(codes, seqs.lengths)
+        self.class_weight_ = self._class_weights(codes, n_classes)
+        # targets padded with IGNORE_INDEX to the longest sequence; each batch
+        # is cut to its own length by TaggingLoss
+        dtype = np.int16 if n_classes < np.iinfo(np.int16).max else np.int32
+        target = np.full((seqs.n_samples, int(seqs.lengths.max())), IGNORE_INDEX,
+                         dtype=dtype)
+        target[np.arange(target.shape[1]) < seqs.lengths[:, None]] = codes
+        self._fit_net(
+            seqs, target, n_classes,
+            default_criterion=torch.nn.CrossEntropyLoss,
+            weight=self.class_weight_, stratify=False, sample_weight=sample_weight,
+        )
+        return self
+
+    # -- predict ----------------------------------------------------------
+    def _run(self, X, what):
+        """Decoded tag ids or marginals of every sequence, in input order."""
+        check_is_fitted(self)
+        seqs, extra = self._check_X(X, reset=False)
+        net = self.net_
+        module = net.module_
+        device = net.device
+        char_table = None
+        if extra is not None:
+            char_table = torch.cat([module.char_table.cpu(),
+                                    torch.from_numpy(extra)]).to(device)
+        results = [None] * seqs.n_samples
+        was_training = module.training
+        module.eval()
+        batch_size = max(self.batch_size, _PREDICT_BATCH_SIZE)
+        try:
+            with torch.inference_mode():
+                for idx in bucket_batches(seqs.lengths, batch_size):
+                    Xi = collate(seqs, idx)
+                    lengths = Xi["lengths"].to(device)
+                    kwargs = {} if char_table is None else {"char_table": char_table}
+                    emissions = module(Xi["x"].to(device), lengths, **kwargs)
+                    if what == "decode":
+                        out = module.decode(emissions, lengths)
+                    else:
+                        probs = module.marginals(emissions.double(), lengths)
+                        probs = probs.cpu().numpy()
+                        out = [p[:n] for p, n in zip(probs, Xi["lengths"].tolist(),
+                                                     strict=True)]
+                    for i, row in zip(idx.tolist(), out, strict=True):
+                        results[i] = row
+        finally:
+            module.train(was_training)
+        return results
+
+    def predict(self, X):
+        """Predicted labels of every step (Viterbi path with ``crf=True``).
+
+        Parameters
+        ----------
+        X : list of sequences
+            Sequences, of the kind seen in :meth:`fit`.
+
+        Returns
+        -------
+        list of list
+            One label list per sequence, of the sequence's length, with labels
+            of the type seen in :meth:`fit`.
+        """
+        return [self.classes_[np.asarray(ids, dtype=np.int64)].tolist()
+                for ids in self._run(X, "decode")]
+
+    def predict_proba(self, X):
+        """Per-step label probabilities; every row sums to 1.
+
+        With ``crf=True`` these are the CRF marginals ``p(y_t = k | x)``
+        (forward-backward), whose per-step argmax can differ from the Viterbi
+        path of :meth:`predict`; otherwise the per-step softmax.
+
+        Parameters
+        ----------
+        X : list of sequences
+            Sequences, of the kind seen in :meth:`fit`.
+
+        Returns
+        -------
+        list of ndarray of shape (n_timesteps_i, n_classes)
+            Probabilities in the order of ``classes_``, one array per
+            sequence.
+        """
+        return self._run(X, "marginals")
+
+    def score(self, X, y, sample_weight=None):
+        """Token accuracy: the fraction of steps whose label is right.
+
+        Parameters
+        ----------
+        X : list of sequences
+            Test sequences.
+        y : list of array-like
+            True labels, one per step.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sequence weights, given to each of its steps.
+
+        Returns
+        -------
+        float
+            Accuracy over all steps. For entity-level F1 use
+            :func:`sklearn_seq.metrics.entity_f1_score`.
+        """
+        pred = self.predict(X)
+        if len(y) != len(pred):
+            raise ValueError(
+                f"X has {len(pred)} sequences but y has {len(y)} label sequences."
+            )
+        correct, weights = [], []
+        w = (np.ones(len(pred)) if sample_weight is None
+             else np.asarray(sample_weight, dtype=np.float64))
+        for i, (p, t) in enumerate(zip(pred, y, strict=True)):
+            t = np.asarray(t)
+            if len(t) != len(p):
+                raise ValueError(
+                    f"y[{i}] has {len(t)} labels but X[{i}] has {len(p)} steps."
+                )
+            correct.append(np.asarray(p, dtype=object) == t.astype(object))
+            weights.append(np.full(len(t), w[i]))
+        correct = np.concatenate(correct)
+        weights = np.concatenate(weights)
+        return float(np.average(correct, weights=weights))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+# only the parameters this estimator has (no pooling, no convolution sizes)
+SequenceTagger._parameter_constraints = {
+    k: v for k, v in SequenceTagger._parameter_constraints.items()
+    if k in SequenceTagger._get_param_names()
+}
+SequenceTagger.__doc__ = SequenceTagger.__doc__.format(
+    shared_params=_TAGGER_PARAMS, shared_attributes=SHARED_ATTRIBUTES
+)
