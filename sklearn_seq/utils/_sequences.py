@@ -123,7 +123,8 @@ class Sequences:
         Returns
         -------
         ndarray of shape (n_selected, maxlen, n_features) or (n_selected, maxlen)
-            Padded sequences.
+            Padded sequences. Consecutive samples of equal length come back as
+            a view of ``values`` (no copy); treat the result as read-only.
         """
         if indices is None:
             indices = np.arange(self.n_samples)
@@ -137,6 +138,19 @@ class Sequences:
                 f"maxlen={maxlen} is shorter than the longest sequence "
                 f"({batch_max} steps); nothing is truncated silently."
             )
+        n_sel = len(indices)
+        if (
+            n_sel
+            and self.values.flags.writeable
+            and maxlen == batch_max
+            and lengths.min() == batch_max
+            and indices[-1] - indices[0] == n_sel - 1
+            and (n_sel == 1 or (np.diff(indices) == 1).all())
+        ):
+            # consecutive samples of one length: a view, no gather, no copy
+            start = self.offsets[indices[0]]
+            block = self.values[start : start + n_sel * maxlen]
+            return block.reshape(n_sel, maxlen, *self.values.shape[1:])
         steps = np.arange(maxlen)
         mask = steps[None, :] < lengths[:, None]
         if len(self.values) == 0:
