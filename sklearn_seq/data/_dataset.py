@@ -245,7 +245,7 @@ class BucketLoader:
         n = len(self.dataset)
         if self.drop_last:
             return n // self.batch_size
-        return -(-n // self.batch_size)
+        return (n + self.batch_size - 1) // self.batch_size
 
     def __iter__(self):
         batches = bucket_batches(
