@@ -9,6 +9,13 @@ from sklearn_seq.nn.attention import (
     ScaledDotProductAttention,
     masked_softmax,
 )
+from sklearn_seq.nn.conv import (
+    FCNEncoder,
+    LSTMFCNEncoder,
+    MaskedBatchNorm1d,
+    TCNEncoder,
+    resample_to_length,
+)
 from sklearn_seq.nn.crf import CRF, allowed_transitions
 from sklearn_seq.nn.encoders import RecurrentEncoder, lengths_to_mask
 from sklearn_seq.nn.models import CELLS, SequenceNet, make_encoder
@@ -23,13 +30,17 @@ __all__ = [
     "AdditiveAttention",
     "AttentionPooling",
     "CharCNN",
+    "FCNEncoder",
+    "LSTMFCNEncoder",
     "LuongAttention",
+    "MaskedBatchNorm1d",
     "PositionalEncoding",
     "RecurrentEncoder",
     "ScaledDotProductAttention",
     "Seq2Seq",
     "SequenceNet",
     "SequencePooling",
+    "TCNEncoder",
     "TaggerNet",
     "TaggingLoss",
     "TransformerSequenceEncoder",
@@ -38,4 +49,5 @@ __all__ = [
     "lengths_to_mask",
     "make_encoder",
     "masked_softmax",
+    "resample_to_length",
 ]

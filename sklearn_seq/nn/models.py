@@ -9,31 +9,50 @@ from sklearn_seq.nn.pooling import SequencePooling
 
 __all__ = ["CELLS", "SequenceNet", "make_encoder"]
 
-CELLS = ("rnn", "lstm", "gru", "transformer")
+CELLS = ("rnn", "lstm", "gru", "transformer", "fcn", "lstm_fcn", "tcn")
 
 
 def make_encoder(cell, input_size, *, hidden_size=64, num_layers=1,
-                 bidirectional=False, dropout=0.0, nhead=4):
+                 bidirectional=False, dropout=0.0, nhead=4, n_filters=None,
+                 kernel_sizes=None, dilations=None, max_len=None):
     """Build the encoder named by ``cell``.
 
     Parameters
     ----------
-    cell : {"rnn", "lstm", "gru", "transformer"}
-        Encoder family.
+    cell : {"rnn", "lstm", "gru", "transformer", "fcn", "lstm_fcn", "tcn"}
+        Encoder family. The convolutional cells are
+        :class:`~sklearn_seq.nn.conv.FCNEncoder`,
+        :class:`~sklearn_seq.nn.conv.LSTMFCNEncoder` and the non-causal
+        :class:`~sklearn_seq.nn.conv.TCNEncoder`.
     input_size : int
         Features per step.
     hidden_size : int, default=64
-        Hidden units per direction (``d_model`` for the transformer).
+        Hidden units per direction (``d_model`` for the transformer, LSTM
+        cells of the LSTM branch for ``"lstm_fcn"``; ignored by ``"fcn"`` and
+        ``"tcn"``).
     num_layers : int, default=1
-        Stacked layers.
+        Stacked layers (ignored by the convolutional cells, whose depth is the
+        length of ``n_filters``, ``kernel_sizes`` or ``dilations``).
     bidirectional : bool, default=False
-        Backward direction for recurrent cells (a transformer sees both
-        directions anyway; the flag is ignored there).
+        Backward direction for recurrent cells (a transformer or a non-causal
+        convolution sees both directions anyway; the flag is ignored there).
     dropout : float, default=0.0
-        Dropout between layers.
+        Dropout between layers (after the LSTM branch for ``"lstm_fcn"``,
+        after each convolution for ``"tcn"``; ``"fcn"`` has none).
     nhead : int, default=4
         Attention heads of the transformer (reduced to a divisor of
         ``hidden_size`` when needed).
+    n_filters : int or tuple of int, default=None
+        Filters per convolution block; None means the paper's values,
+        ``(128, 256, 128)`` for FCN and LSTM-FCN, 64 for TCN.
+    kernel_sizes : int or tuple of int, default=None
+        Kernel size per block; None means ``(8, 5, 3)`` for FCN and LSTM-FCN,
+        3 for TCN.
+    dilations : tuple of int, default=None
+        Dilations of the TCN blocks; None means ``(1, 2, 4, 8)``.
+    max_len : int, default=None
+        Time points the shuffled LSTM branch of ``"lstm_fcn"`` reads (required
+        there; the estimators pass the longest training sequence).
 
     Returns
     -------
@@ -46,6 +65,8 @@ def make_encoder(cell, input_size, *, hidden_size=64, num_layers=1,
     >>> from sklearn_seq.nn import make_encoder
     >>> make_encoder("gru", 3, hidden_size=8, bidirectional=True).output_size
     16
+    >>> make_encoder("fcn", 3).output_size
+    128
     """
     if cell in ("rnn", "lstm", "gru"):
         return RecurrentEncoder(input_size, hidden_size, num_layers, cell=cell,
@@ -59,6 +80,26 @@ def make_encoder(cell, input_size, *, hidden_size=64, num_layers=1,
             input_size, d_model=hidden_size, nhead=nhead, num_layers=num_layers,
             dim_feedforward=2 * hidden_size, dropout=dropout,
         )
+    if cell in ("fcn", "lstm_fcn", "tcn"):
+        from sklearn_seq.nn import conv
+
+        if cell == "tcn":
+            return conv.TCNEncoder(
+                input_size,
+                n_filters=conv.TCN_FILTERS if n_filters is None else n_filters,
+                kernel_size=conv.TCN_KERNEL if kernel_sizes is None else kernel_sizes,
+                dilations=conv.TCN_DILATIONS if dilations is None else dilations,
+                dropout=dropout,
+            )
+        n_filters = conv.FCN_FILTERS if n_filters is None else n_filters
+        kernel_sizes = conv.FCN_KERNELS if kernel_sizes is None else kernel_sizes
+        if cell == "fcn":
+            return conv.FCNEncoder(input_size, n_filters, kernel_sizes)
+        if max_len is None:
+            raise ValueError("cell='lstm_fcn' needs max_len (time points read by "
+                             "its shuffled LSTM branch).")
+        return conv.LSTMFCNEncoder(input_size, int(max_len), hidden_size,
+                                   n_filters, kernel_sizes, dropout=dropout)
     raise ValueError(f"cell must be one of {CELLS}, got {cell!r}.")
 
 
@@ -74,8 +115,9 @@ class SequenceNet(nn.Module):
         Features per step; ignored for token input.
     n_outputs : int
         Size of the output layer.
-    cell : {"rnn", "lstm", "gru", "transformer"}, default="lstm"
-        Encoder family.
+    cell : {"rnn", "lstm", "gru", "transformer", "fcn", "lstm_fcn", "tcn"}, \
+default="lstm"
+        Encoder family (see :func:`make_encoder`).
     hidden_size : int, default=64
         Hidden units per direction.
     num_layers : int, default=1
@@ -84,13 +126,18 @@ class SequenceNet(nn.Module):
         Backward direction for recurrent cells.
     dropout : float, default=0.0
         Dropout between layers and before the output layer.
-    pooling : {"last", "mean", "max", "attention"}, default="last"
-        How step outputs become one vector per sequence (mask-aware).
+    pooling : {"last", "mean", "max", "attention"} or None, default="last"
+        How step outputs become one vector per sequence (mask-aware). None
+        takes the encoder's ``default_pooling`` when it has one (``"mean"``,
+        i.e. global average pooling, for the convolutional encoders), else
+        ``"last"``.
     vocab_size : int, default=None
         For token input: size of the embedding table (ids ``< vocab_size``,
         0 = padding).
     embedding_dim : int, default=32
         Embedding size for token input.
+    n_filters, kernel_sizes, dilations, max_len : default=None
+        Sizes of the convolutional encoders (see :func:`make_encoder`).
 
     Examples
     --------
@@ -102,11 +149,15 @@ class SequenceNet(nn.Module):
     >>> tok = SequenceNet(None, 2, hidden_size=8, vocab_size=10, embedding_dim=4)
     >>> tok(torch.tensor([[3, 4, 0]]), torch.tensor([2])).shape
     torch.Size([1, 2])
+    >>> fcn = SequenceNet(1, 2, cell="fcn", pooling=None, n_filters=(4, 8, 4))
+    >>> fcn.pooling.mode, fcn(torch.randn(2, 9, 1), torch.tensor([9, 3])).shape
+    ('mean', torch.Size([2, 2]))
     """
 
     def __init__(self, input_size, n_outputs, *, cell="lstm", hidden_size=64,
                  num_layers=1, bidirectional=False, dropout=0.0, pooling="last",
-                 vocab_size=None, embedding_dim=32):
+                 vocab_size=None, embedding_dim=32, n_filters=None,
+                 kernel_sizes=None, dilations=None, max_len=None):
         super().__init__()
         self.embedding = None
         if vocab_size is not None:
@@ -114,8 +165,11 @@ class SequenceNet(nn.Module):
             input_size = embedding_dim
         self.encoder = make_encoder(
             cell, input_size, hidden_size=hidden_size, num_layers=num_layers,
-            bidirectional=bidirectional, dropout=dropout,
+            bidirectional=bidirectional, dropout=dropout, n_filters=n_filters,
+            kernel_sizes=kernel_sizes, dilations=dilations, max_len=max_len,
         )
+        if pooling is None:
+            pooling = getattr(self.encoder, "default_pooling", "last")
         self.pooling = SequencePooling(pooling, self.encoder.output_size,
                                        self.encoder.bidirectional)
         self.dropout = nn.Dropout(dropout)
