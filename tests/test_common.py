@@ -23,6 +23,7 @@ EXPECTED_FAILED_CHECKS = {
     "SequenceClassifier": {
         "check_n_features_in": _N_FEATURES,
         "check_n_features_in_after_fitting": _N_FEATURES,
+        "check_estimators_partial_fit_n_features": _N_FEATURES,
         "check_classifiers_train": _N_FEATURES
         + " (the check predicts on X.T and expects an error)",
         "check_sample_weight_equivalence_on_dense_data": _SGD,
@@ -30,6 +31,7 @@ EXPECTED_FAILED_CHECKS = {
     "SequenceRegressor": {
         "check_n_features_in": _N_FEATURES,
         "check_n_features_in_after_fitting": _N_FEATURES,
+        "check_estimators_partial_fit_n_features": _N_FEATURES,
         "check_sample_weight_equivalence_on_dense_data": _SGD,
     },
 }

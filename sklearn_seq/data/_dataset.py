@@ -215,6 +215,11 @@ class BucketLoader:
         Batches per sorting pool (see :func:`bucket_batches`).
     drop_last : bool, default=False
         Drop a last incomplete batch.
+    pin_memory : bool, default=False
+        Put every batch's tensors in page-locked (pinned) host memory, so
+        that ``tensor.to("cuda", non_blocking=True)`` copies them
+        asynchronously. The estimators turn it on when they train on CUDA;
+        it needs a CUDA build of torch.
 
     Examples
     --------
@@ -228,7 +233,7 @@ class BucketLoader:
     """
 
     def __init__(self, dataset, batch_size=32, shuffle=False, generator=None,
-                 bucket_size=50, drop_last=False):
+                 bucket_size=50, drop_last=False, pin_memory=False):
         if not isinstance(dataset, SequenceDataset):
             raise TypeError(
                 "BucketLoader iterates over a SequenceDataset, got "
@@ -240,6 +245,7 @@ class BucketLoader:
         self.generator = generator
         self.bucket_size = bucket_size
         self.drop_last = drop_last
+        self.pin_memory = pin_memory
 
     def __len__(self):
         n = len(self.dataset)
@@ -254,4 +260,8 @@ class BucketLoader:
             drop_last=self.drop_last,
         )
         for idx in batches:
-            yield self.dataset.batch(idx)
+            Xi, yi = self.dataset.batch(idx)
+            if self.pin_memory:
+                Xi = {k: v.pin_memory() for k, v in Xi.items()}
+                yi = None if yi is None else yi.pin_memory()
+            yield Xi, yi

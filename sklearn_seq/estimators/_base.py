@@ -9,8 +9,10 @@ callbacks; batching is ours (:class:`sklearn_seq.data.BucketLoader`) because
 per-sample fetching and collation is where a plain skorch net loses time.
 """
 
+import contextlib
 import copy
 import inspect
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,8 +23,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
+from skorch.dataset import unpack_data
+from skorch.utils import TeeGenerator
 
+from sklearn_seq.callbacks import NaNGuard, TrainingDivergedError
 from sklearn_seq.data import BucketLoader, SequenceDataset, bucket_batches, collate
+from sklearn_seq.estimators._threads import limit_torch_threads
+from sklearn_seq.exceptions import DeviceWarning
 from sklearn_seq.nn import CELLS, SequenceNet
 from sklearn_seq.utils import check_sequences
 from sklearn_seq.utils._param_validation import Interval, StrOptions
@@ -91,22 +98,105 @@ def resolve_device(device):
     return str(dev)
 
 
+def _amp_policy(amp, device):
+    """Autocast dtype (None: float32) and whether to scale gradients.
+
+    ``amp=True`` takes bfloat16 where the GPU computes it natively (no
+    gradient scaling needed) and float16 with a gradient scaler elsewhere.
+    Off CUDA, mixed precision falls back to float32 with a DeviceWarning:
+    CPU bfloat16 autocast did not speed up recurrent training on the CPUs
+    measured (``benchmarks/bench_throughput.py``).
+    """
+    if amp is False or amp is None:
+        return None, False
+    if not str(device).startswith("cuda"):
+        warnings.warn(
+            f"amp={amp!r} needs a CUDA device but the estimator runs on "
+            f"{device!r}; training in float32 instead.",
+            DeviceWarning,
+            stacklevel=5,
+        )
+        return None, False
+    if amp == "fp16":
+        return torch.float16, True
+    if amp == "bf16":
+        return torch.bfloat16, False
+    if torch.cuda.is_bf16_supported(including_emulation=False):
+        return torch.bfloat16, False
+    return torch.float16, True
+
+
+def _to_device(tensor, device):
+    """Copy to ``device``, asynchronously from pinned memory (None: stay)."""
+    if device is None:  # placement left to someone else (e.g. Accelerate)
+        return tensor
+    return tensor.to(device, non_blocking=tensor.is_pinned())
+
+
 class _SeqNet(NeuralNet):
-    """skorch NeuralNet that knows our batch dict and per-sample weights."""
+    """skorch NeuralNet that knows our batch dict and per-sample weights.
+
+    ``amp_dtype`` (set by :meth:`BaseSequenceNet._fit_net`) runs the forward
+    pass under :func:`torch.autocast`; ``grad_scaler`` (float16 only) scales
+    the loss before backward and unscales the gradients before callbacks
+    (gradient clipping, NaN guard) see them.
+    """
+
+    amp_dtype = None
+    grad_scaler = None
 
     def infer(self, x, **fit_params):
-        # sample_weight travels in the batch dict but is not a module input
-        x = {k: v for k, v in x.items() if k != "sample_weight"}
-        return super().infer(x, **fit_params)
+        # sample_weight travels in the batch dict but is not a module input;
+        # pinned batches (BucketLoader(pin_memory=True)) copy asynchronously
+        x = {k: _to_device(v, self.device) for k, v in x.items()
+             if k != "sample_weight"}
+        if self.amp_dtype is None:
+            return super().infer(x, **fit_params)
+        with torch.autocast(torch.device(self.device).type, dtype=self.amp_dtype):
+            y_pred = super().infer(x, **fit_params)
+        # the loss and everything downstream see float32
+        return y_pred.float()
+
+    def train_step(self, batch, **fit_params):
+        scaler = self.grad_scaler
+        if scaler is None:
+            return super().train_step(batch, **fit_params)
+        # skorch's train_step hands a closure to optimizer.step, which
+        # GradScaler.step does not take: the same steps, spelled out
+        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        self._zero_grad_optimizer()
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        scaler.scale(loss).backward()
+        overflow = False
+        for optimizer in optimizers:
+            scaler.unscale_(optimizer)
+            found = scaler._found_inf_per_device(optimizer).values()
+            overflow = overflow or bool(sum(f.item() for f in found))
+        if not overflow:
+            # an overflow is the scaler's business (it skips the step and
+            # lowers the scale), not a divergence for the NaN guard
+            self.notify(
+                "on_grad_computed",
+                named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                batch=batch,
+                training=True,
+            )
+        for optimizer in optimizers:
+            scaler.step(optimizer)
+        scaler.update()
+        return {"loss": loss, "y_pred": y_pred}
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        y_true = y_true.to(y_pred.device)
+        y_true = _to_device(y_true, y_pred.device)
         if y_pred.ndim == 2 and y_pred.shape[1] == 1 and y_true.ndim == 1:
             y_pred = y_pred[:, 0]
         weights = X.get("sample_weight") if isinstance(X, dict) else None
         if weights is None:
             return self.criterion_(y_pred, y_true)
-        weights = weights.to(y_pred.device)
+        weights = _to_device(weights, y_pred.device)
         criterion = self.criterion_
         if not hasattr(criterion, "reduction"):
             raise TypeError(
@@ -121,7 +211,15 @@ class _SeqNet(NeuralNet):
             criterion.reduction = saved
         if per_sample.ndim > 1:
             per_sample = per_sample.reshape(len(weights), -1).mean(dim=1)
-        return (per_sample * weights).sum() / weights.sum().clamp(min=1e-12)
+        denominator = weights
+        class_weight = getattr(criterion, "weight", None)
+        if (isinstance(class_weight, torch.Tensor) and y_true.ndim == 1
+                and not y_true.is_floating_point()):
+            # a class-weighted criterion returns w[y] * loss per sample: divide
+            # by the same weights, as its 'mean' does, so unit sample weights
+            # give exactly the unweighted-sample loss
+            denominator = weights * class_weight[y_true]
+        return (per_sample * weights).sum() / denominator.sum().clamp(min=1e-12)
 
 
 class _InternalSplit:
@@ -161,7 +259,11 @@ class BaseSequenceNet(BaseEstimator):
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "pooling": [StrOptions({"last", "mean", "max", "attention"})],
+        "pooling": [None, StrOptions({"last", "mean", "max", "attention"})],
+        "n_filters": [None, Interval(Integral, 1, None, closed="left"), tuple, list],
+        "kernel_sizes": [None, Interval(Integral, 1, None, closed="left"), tuple,
+                         list],
+        "dilations": [None, Interval(Integral, 1, None, closed="left"), tuple, list],
         "embedding_dim": [None, Interval(Integral, 1, None, closed="left")],
         "criterion": [None, callable],
         "criterion_params": [None, dict],
@@ -176,9 +278,11 @@ class BaseSequenceNet(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
+        "amp": ["boolean", StrOptions({"bf16", "fp16"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "callbacks": [None, list],
+        "warm_start": ["boolean"],
     }
 
     # -- parameters -------------------------------------------------------
@@ -211,7 +315,7 @@ class BaseSequenceNet(BaseEstimator):
             prefix, sep, sub = key.partition("__")
             if not sep or prefix not in _ROUTED_PREFIXES:
                 continue
-            if _has_set_params(getattr(self, prefix)):
+            if _has_set_params(getattr(self, prefix, None)):
                 nested[key] = value
             else:
                 routed.setdefault(prefix, {})[sub] = value
@@ -273,6 +377,11 @@ class BaseSequenceNet(BaseEstimator):
             pooling=self.pooling,
             vocab_size=self.vocab_size_ if tokens else None,
             embedding_dim=self.embedding_dim or _DEFAULT_EMBEDDING_DIM,
+            # convolutional cells (subclasses without these params get defaults)
+            n_filters=getattr(self, "n_filters", None),
+            kernel_sizes=getattr(self, "kernel_sizes", None),
+            dilations=getattr(self, "dilations", None),
+            max_len=int(seqs.lengths.max()),
         )
 
     def _build_criterion(self, default, weight=None):
@@ -320,7 +429,8 @@ class BaseSequenceNet(BaseEstimator):
         return criterion
 
     def _build_callbacks(self):
-        callbacks = []
+        # always on: a NaN/inf loss or gradient stops fit with a clear error
+        callbacks = [("nan_guard", NaNGuard())]
         if self.max_grad_norm is not None:
             callbacks.append(("grad_norm_clipping",
                               GradientNormClipping(self.max_grad_norm)))
@@ -340,24 +450,53 @@ class BaseSequenceNet(BaseEstimator):
             callbacks.append((name, clone(cb)))
         return callbacks
 
+    def _continues_training(self):
+        """Whether this fit continues the fitted net (warm start or partial_fit)."""
+        return hasattr(self, "net_") and (
+            getattr(self, "warm_start", False) or self._partial_fit_epochs is not None
+        )
+
+    # set by partial_fit for the duration of one call
+    _partial_fit_epochs = None
+
+    #: skorch net class and batch loader class; subclasses swap them
+    _net_class = _SeqNet
+    _loader_class = BucketLoader
+
+    def _make_dataset(self, seqs, y, sample_weight):
+        """The training dataset (subclasses add per-task targets)."""
+        return SequenceDataset(seqs, y, sample_weight)
+
+    def _loader_params(self, seed, cuda):
+        """Keyword arguments of the training and validation loaders."""
+        # pinned batches copy to the GPU asynchronously (non_blocking)
+        train = {"shuffle": True, "pin_memory": cuda,
+                 "generator": np.random.default_rng(seed),
+                 **(self.iterator_train_params or {})}
+        return train, {"pin_memory": cuda}
+
     def _fit_net(self, seqs, y, n_outputs, *, default_criterion, weight=None,
                  stratify=False, sample_weight=None):
+        if self._continues_training():
+            return self._continue_net(seqs, y, n_outputs, sample_weight)
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        devices = []
-        if device.startswith("cuda"):
-            devices = [torch.device(device).index or 0]
+        cuda = device.startswith("cuda")
+        devices = [torch.device(device).index or 0] if cuda else []
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = _OPTIMIZERS[optimizer]
-        dataset = SequenceDataset(seqs, y, sample_weight)
+        dataset = self._make_dataset(seqs, y, sample_weight)
         train_split = None
         if self.early_stopping:
             train_split = _InternalSplit(self.validation_fraction, seed, stratify)
-        routed = {f"optimizer__{k}": v for k, v in (self.optimizer_params or {}).items()}
-        iter_params = {"shuffle": True, **(self.iterator_train_params or {})}
-        routed.update({f"iterator_train__{k}": v for k, v in iter_params.items()})
+        optimizer_params = self.optimizer_params or {}
+        routed = {f"optimizer__{k}": v for k, v in optimizer_params.items()}
+        train_params, valid_params = self._loader_params(seed, cuda)
+        routed.update({f"iterator_train__{k}": v for k, v in train_params.items()})
+        routed.update({f"iterator_valid__{k}": v for k, v in valid_params.items()})
+        amp_dtype, scale_grads = _amp_policy(getattr(self, "amp", False), device)
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             module = self._build_module(seqs, n_outputs)
@@ -366,25 +505,75 @@ class BaseSequenceNet(BaseEstimator):
             criterion = self._build_criterion(default_criterion, weight)
             if hasattr(criterion, "set_module"):
                 criterion.set_module(module)
-            net = _SeqNet(
+            net = self._net_class(
                 module=module,
                 criterion=criterion,
                 optimizer=optimizer,
                 lr=self.lr,
                 max_epochs=self.max_epochs,
                 batch_size=self.batch_size,
-                iterator_train=BucketLoader,
-                iterator_valid=BucketLoader,
-                iterator_train__generator=np.random.default_rng(seed),
+                iterator_train=self._loader_class,
+                iterator_valid=self._loader_class,
                 train_split=train_split,
                 callbacks=self._build_callbacks(),
                 device=device,
                 verbose=self.verbose,
                 **routed,
             )
-            net.fit(dataset, None)
-        self.net_ = net
-        self.n_epochs_ = len(net.history)
+            net.amp_dtype = amp_dtype
+            if scale_grads:
+                net.grad_scaler = torch.amp.GradScaler(torch.device(device).type)
+            epochs = self._partial_fit_epochs or self.max_epochs
+            self._run_net(net, lambda: net.fit(dataset, None, epochs=epochs))
+        return self
+
+    def _run_net(self, net, train):
+        """Run ``train`` and keep the net usable when training diverges."""
+        try:
+            with limit_torch_threads():
+                train()
+        except TrainingDivergedError:
+            # skorch skips on_train_end on errors: restore the best weights
+            # (EarlyStopping with load_best) before handing the error on
+            es = dict(net.callbacks_).get("early_stopping")
+            if es is not None and len(net.history):
+                es.on_train_end(net)
+            raise
+        finally:
+            self.net_ = net
+            self.n_epochs_ = len(net.history)
+            # the generators' states, so that warm_start / partial_fit continue
+            # the same random streams as one long fit (dropout, shuffling)
+            self._torch_rng_state = torch.get_rng_state()
+            if str(net.device).startswith("cuda"):
+                self._cuda_rng_state = torch.cuda.get_rng_state(net.device)
+        return self
+
+    def _continue_net(self, seqs, y, n_outputs, sample_weight):
+        net = self.net_
+        head = getattr(net.module_, "head", None)
+        n_out = getattr(head, "out_features", n_outputs)
+        if n_out != n_outputs:
+            raise ValueError(
+                f"warm start: the fitted network has {n_out} outputs but this "
+                f"fit needs {n_outputs}; fit with warm_start=False."
+            )
+        # lr may be lowered between warm fits (e.g. after a divergence)
+        net.lr = self.lr
+        for group in net.optimizer_.param_groups:
+            group["lr"] = self.lr
+        net.verbose = self.verbose
+        dataset = self._make_dataset(seqs, y, sample_weight)
+        epochs = self._partial_fit_epochs or self.max_epochs
+        devices = []
+        if str(net.device).startswith("cuda"):
+            devices = [torch.device(net.device).index or 0]
+        with torch.random.fork_rng(devices=devices):
+            torch.set_rng_state(self._torch_rng_state)
+            if devices and getattr(self, "_cuda_rng_state", None) is not None:
+                torch.cuda.set_rng_state(self._cuda_rng_state, net.device)
+            self._run_net(net, lambda: net.partial_fit(dataset, None,
+                                                        epochs=epochs))
         return self
 
     def _forward(self, seqs):
@@ -396,11 +585,18 @@ class BaseSequenceNet(BaseEstimator):
         was_training = module.training
         module.eval()
         batch_size = max(self.batch_size, _PREDICT_BATCH_SIZE)
+        cuda = str(device).startswith("cuda")
+        amp_dtype = getattr(net, "amp_dtype", None)
+        autocast = (torch.autocast("cuda", dtype=amp_dtype)
+                    if cuda and amp_dtype is not None else contextlib.nullcontext())
         try:
-            with torch.inference_mode():
+            with torch.inference_mode(), autocast, limit_torch_threads():
                 for idx in bucket_batches(seqs.lengths, batch_size):
                     Xi = collate(seqs, idx)
-                    out = module(Xi["x"].to(device), Xi["lengths"].to(device))
+                    if cuda:
+                        Xi = {k: v.pin_memory() for k, v in Xi.items()}
+                    out = module(_to_device(Xi["x"], device),
+                                 _to_device(Xi["lengths"], device))
                     out = out.float().cpu().numpy()
                     if outputs is None:
                         outputs = np.empty((seqs.n_samples, *out.shape[1:]),
@@ -430,3 +626,39 @@ class BaseSequenceNet(BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.non_deterministic = str(self.device) not in ("cpu",)
         return tags
+
+
+class _PartialFitMixin:
+    """``partial_fit`` for estimators whose ``fit`` honours warm continuation."""
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch, continuing from the current weights.
+
+        The first call builds the network like :meth:`fit`; later calls reuse
+        ``net_`` with its optimizer state, random number generators and
+        history (see :meth:`fit` with ``warm_start=True``, which runs
+        ``max_epochs`` epochs per call instead of one).
+
+        Parameters
+        ----------
+        X : array-like or list of sequences
+            Training sequences, of the kind seen in the first call.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        classes : array-like of shape (n_classes,), default=None
+            Classifiers: all the labels, required on the first call (``y``
+            of a call may hold only some of them). Ignored by regressors.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights multiplying each sample's loss.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        self._partial_fit_epochs = 1
+        self._partial_fit_classes = classes
+        try:
+            return self.fit(X, y, sample_weight=sample_weight)
+        finally:
+            del self._partial_fit_epochs, self._partial_fit_classes

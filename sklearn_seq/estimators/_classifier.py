@@ -14,14 +14,19 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from sklearn_seq.estimators._base import BaseSequenceNet
-from sklearn_seq.estimators._docs import SHARED_ATTRIBUTES, SHARED_PARAMS
+from sklearn_seq.estimators._base import BaseSequenceNet, _PartialFitMixin
+from sklearn_seq.estimators._docs import (
+    AMP_PARAM,
+    SHARED_ATTRIBUTES,
+    SHARED_PARAMS,
+    WARM_START_PARAM,
+)
 from sklearn_seq.utils._param_validation import StrOptions, _fit_context
 
 __all__ = ["SequenceClassifier"]
 
 
-class SequenceClassifier(ClassifierMixin, BaseSequenceNet):
+class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
     """Neural sequence classifier (RNN, LSTM, GRU, transformer) on skorch.
 
     Encodes each sequence, pools the step outputs over its valid steps and
@@ -33,6 +38,10 @@ class SequenceClassifier(ClassifierMixin, BaseSequenceNet):
     Parameters
     ----------
     {shared_params}
+
+    {warm_start}
+
+    {amp}
 
     class_weight : "balanced", dict or None, default=None
         Class weights given to the criterion's ``weight``. ``"balanced"``
@@ -91,7 +100,10 @@ class SequenceClassifier(ClassifierMixin, BaseSequenceNet):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
-        pooling="last",
+        pooling=None,
+        n_filters=None,
+        kernel_sizes=None,
+        dilations=None,
         embedding_dim=None,
         criterion=None,
         criterion_params=None,
@@ -107,9 +119,11 @@ class SequenceClassifier(ClassifierMixin, BaseSequenceNet):
         n_iter_no_change=5,
         class_weight=None,
         device="cpu",
+        amp=False,
         random_state=None,
         verbose=0,
         callbacks=None,
+        warm_start=False,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -117,6 +131,9 @@ class SequenceClassifier(ClassifierMixin, BaseSequenceNet):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.pooling = pooling
+        self.n_filters = n_filters
+        self.kernel_sizes = kernel_sizes
+        self.dilations = dilations
         self.embedding_dim = embedding_dim
         self.criterion = criterion
         self.criterion_params = criterion_params
@@ -132,9 +149,11 @@ class SequenceClassifier(ClassifierMixin, BaseSequenceNet):
         self.n_iter_no_change = n_iter_no_change
         self.class_weight = class_weight
         self.device = device
+        self.amp = amp
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.warm_start = warm_start
 
     def _single_logit(self):
         crit = self.criterion
@@ -181,14 +200,38 @@ class SequenceClassifier(ClassifierMixin, BaseSequenceNet):
                 f"{type(self).__name__} requires y to be passed, but the target "
                 "y is None."
             )
-        seqs = self._validate_X(X, reset=True)
+        warm = self._continues_training()
+        seqs = self._validate_X(X, reset=not warm)
         y = column_or_1d(np.asarray(y), warn=True)
         if len(y) != seqs.n_samples:
             raise ValueError(
                 f"X has {seqs.n_samples} sequences but y has {len(y)} labels."
             )
         check_classification_targets(y)
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        classes = getattr(self, "_partial_fit_classes", None)
+        if warm or classes is not None:
+            # continued training: labels keep the encoding of the first fit
+            known = self.classes_ if warm else np.unique(np.asarray(classes))
+            if classes is not None and not np.array_equal(np.unique(classes),
+                                                          known):
+                raise ValueError(
+                    f"classes={np.unique(classes).tolist()} differs from the "
+                    f"classes of the previous fit, {known.tolist()}."
+                )
+            unseen = np.setdiff1d(y, known)
+            if len(unseen):
+                raise ValueError(
+                    f"y holds labels {unseen.tolist()} that are not in classes "
+                    f"{known.tolist()} of the fitted estimator; fit with "
+                    "warm_start=False to learn new classes."
+                )
+            self.classes_, y_encoded = known, np.searchsorted(known, y)
+        elif self._partial_fit_epochs is not None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit."
+            )
+        else:
+            self.classes_, y_encoded = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
         if n_classes < 2:
             raise ValueError(
@@ -204,7 +247,10 @@ class SequenceClassifier(ClassifierMixin, BaseSequenceNet):
                 "BCEWithLogitsLoss fits binary tasks only; got "
                 f"{n_classes} classes. Use CrossEntropyLoss or FocalLoss."
             )
-        weights = self._class_weights(y_encoded, n_classes)
+        if warm:  # the criterion (and its class weights) is reused
+            weights = self.class_weight_
+        else:
+            weights = self._class_weights(y_encoded, n_classes)
         self.class_weight_ = weights
         # BCEWithLogitsLoss's `weight` is per element, not per class: the
         # class weights become its pos_weight once the criterion is built
@@ -230,6 +276,13 @@ class SequenceClassifier(ClassifierMixin, BaseSequenceNet):
                 f"criterion={name} learns embeddings, not class scores; use it "
                 "with SequenceEmbedder, or pick CrossEntropyLoss / FocalLoss for "
                 "SequenceClassifier."
+            )
+        if name in ("MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss"):
+            raise ValueError(
+                f"criterion={name} is a regression loss; SequenceClassifier "
+                "needs a classification loss taking logits (CrossEntropyLoss, "
+                "BCEWithLogitsLoss, FocalLoss). Use SequenceRegressor for real-"
+                "valued targets."
             )
 
     def decision_function(self, X):
@@ -297,5 +350,6 @@ class SequenceClassifier(ClassifierMixin, BaseSequenceNet):
 
 
 SequenceClassifier.__doc__ = SequenceClassifier.__doc__.format(
-    shared_params=SHARED_PARAMS, shared_attributes=SHARED_ATTRIBUTES
+    shared_params=SHARED_PARAMS, shared_attributes=SHARED_ATTRIBUTES,
+    warm_start=WARM_START_PARAM, amp=AMP_PARAM,
 )

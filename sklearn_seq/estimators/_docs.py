@@ -2,9 +2,17 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Parameter documentation shared by the estimators (written once)."""
 
-SHARED_PARAMS = """cell : {"rnn", "lstm", "gru", "transformer"}, default="lstm"
-        Encoder: vanilla RNN, LSTM, GRU, or a transformer encoder (positional
-        encoding, key-padding mask, ``hidden_size`` as ``d_model``).
+SHARED_PARAMS = """cell : {"rnn", "lstm", "gru", "transformer", "fcn", "lstm_fcn", \
+"tcn"}, default="lstm"
+        Encoder: vanilla RNN, LSTM, GRU, a transformer encoder (positional
+        encoding, key-padding mask, ``hidden_size`` as ``d_model``), or a
+        convolutional encoder: ``"fcn"`` (Wang et al. 2017, conv + batch norm
+        + ReLU blocks), ``"lstm_fcn"`` (Karim et al. 2018, FCN plus an LSTM
+        branch of ``hidden_size`` cells reading the series transposed, dropout
+        ``dropout``) or ``"tcn"`` (Bai et al. 2018, residual dilated
+        convolutions, non-causal). Convolutional cells mask padding (batch norm
+        statistics over valid steps only) and ignore ``num_layers`` and
+        ``bidirectional``; see :mod:`sklearn_seq.nn.conv`.
 
     hidden_size : int, default=64
         Hidden units per direction.
@@ -19,10 +27,26 @@ SHARED_PARAMS = """cell : {"rnn", "lstm", "gru", "transformer"}, default="lstm"
     dropout : float, default=0.0
         Dropout between stacked layers and before the output layer.
 
-    pooling : {"last", "mean", "max", "attention"}, default="last"
+    pooling : {"last", "mean", "max", "attention"} or None, default=None
         How step outputs become one vector per sequence: the last *valid* step
         (for bidirectional encoders the backward direction's state at step 0),
         the mean or max over valid steps, or learned attention over valid steps.
+        None picks the cell's natural choice: ``"last"`` for the recurrent
+        cells and the transformer, ``"mean"`` (global average pooling, as in
+        the papers) for ``"fcn"``, ``"lstm_fcn"`` and ``"tcn"``.
+
+    n_filters : int, tuple of int or None, default=None
+        Filters per convolution block of the convolutional cells (an int is
+        used for every block). None means the papers' values: ``(128, 256,
+        128)`` for ``"fcn"`` and ``"lstm_fcn"``, 64 for ``"tcn"``.
+
+    kernel_sizes : int, tuple of int or None, default=None
+        Kernel size per convolution block. None means ``(8, 5, 3)`` for
+        ``"fcn"`` and ``"lstm_fcn"``, 3 for ``"tcn"``. The number of blocks is
+        the length of the tuple given (``dilations`` for ``"tcn"``).
+
+    dilations : int, tuple of int or None, default=None
+        Dilation of each ``"tcn"`` block; None means ``(1, 2, 4, 8)``.
 
     embedding_dim : int, default=None
         Embedding size for token input (32 when None); ignored for numeric
@@ -109,3 +133,27 @@ SHARED_ATTRIBUTES = """n_features_in_ : int
     n_epochs_ : int
         Number of epochs run (fewer than ``max_epochs`` after early
         stopping)."""
+
+WARM_START_PARAM = """warm_start : bool, default=False
+        When True and the estimator is fitted, :meth:`fit` continues training
+        the fitted network for ``max_epochs`` more epochs instead of starting
+        afresh: weights, optimizer state, history and the random streams
+        (torch's generator for dropout, the shuffling generator) carry over,
+        so ``fit`` for 2 epochs then a warm ``fit`` for 2 more gives the same
+        weights as one 4-epoch fit (CPU, fixed ``random_state``, no early
+        stopping: its patience restarts at each call). The architecture,
+        criterion, class weights, target scaling and callbacks of the first
+        fit are kept; a new ``lr`` is applied. :meth:`partial_fit` does the
+        same for one epoch."""
+
+
+AMP_PARAM = """amp : bool, "bf16" or "fp16", default=False
+        Automatic mixed precision on CUDA: the forward pass (training,
+        validation and prediction) runs under :func:`torch.autocast` in
+        bfloat16 (``"bf16"``) or float16 (``"fp16"``, with a
+        :class:`torch.amp.GradScaler`); the loss, the weights and the outputs
+        stay float32. ``True`` picks bfloat16 where the GPU computes it
+        natively (Ampere and newer) and float16 elsewhere. Off CUDA it falls
+        back to float32 with a :class:`~sklearn_seq.exceptions.DeviceWarning`
+        (CPU bfloat16 autocast did not speed up recurrent training where it
+        was measured). The setting of the first fit is kept by warm starts."""

@@ -7,14 +7,19 @@ import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from sklearn_seq.estimators._base import BaseSequenceNet
-from sklearn_seq.estimators._docs import SHARED_ATTRIBUTES, SHARED_PARAMS
+from sklearn_seq.estimators._base import BaseSequenceNet, _PartialFitMixin
+from sklearn_seq.estimators._docs import (
+    AMP_PARAM,
+    SHARED_ATTRIBUTES,
+    SHARED_PARAMS,
+    WARM_START_PARAM,
+)
 from sklearn_seq.utils._param_validation import _fit_context
 
 __all__ = ["SequenceRegressor"]
 
 
-class SequenceRegressor(RegressorMixin, BaseSequenceNet):
+class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
     """Neural sequence regressor (RNN, LSTM, GRU, transformer) on skorch.
 
     Encodes each sequence, pools the step outputs over its valid steps and
@@ -24,6 +29,10 @@ class SequenceRegressor(RegressorMixin, BaseSequenceNet):
     Parameters
     ----------
     {shared_params}
+
+    {warm_start}
+
+    {amp}
 
     scale_target : bool, default=True
         Standardise ``y`` with the training mean and standard deviation before
@@ -73,7 +82,10 @@ class SequenceRegressor(RegressorMixin, BaseSequenceNet):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
-        pooling="last",
+        pooling=None,
+        n_filters=None,
+        kernel_sizes=None,
+        dilations=None,
         embedding_dim=None,
         criterion=None,
         criterion_params=None,
@@ -89,9 +101,11 @@ class SequenceRegressor(RegressorMixin, BaseSequenceNet):
         n_iter_no_change=5,
         scale_target=True,
         device="cpu",
+        amp=False,
         random_state=None,
         verbose=0,
         callbacks=None,
+        warm_start=False,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -99,6 +113,9 @@ class SequenceRegressor(RegressorMixin, BaseSequenceNet):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.pooling = pooling
+        self.n_filters = n_filters
+        self.kernel_sizes = kernel_sizes
+        self.dilations = dilations
         self.embedding_dim = embedding_dim
         self.criterion = criterion
         self.criterion_params = criterion_params
@@ -114,9 +131,11 @@ class SequenceRegressor(RegressorMixin, BaseSequenceNet):
         self.n_iter_no_change = n_iter_no_change
         self.scale_target = scale_target
         self.device = device
+        self.amp = amp
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.warm_start = warm_start
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -142,7 +161,8 @@ class SequenceRegressor(RegressorMixin, BaseSequenceNet):
                 f"{type(self).__name__} requires y to be passed, but the target "
                 "y is None."
             )
-        seqs = self._validate_X(X, reset=True)
+        warm = self._continues_training()
+        seqs = self._validate_X(X, reset=not warm)
         y = np.asarray(y)
         if y.dtype.kind not in "biuf":
             try:
@@ -164,10 +184,17 @@ class SequenceRegressor(RegressorMixin, BaseSequenceNet):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, np.empty(len(y)),
                                                  dtype=np.float32)
-        self._y_1d = y.ndim == 1
         y2 = y.reshape(len(y), -1).astype(np.float64)
+        if warm and y2.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y2.shape[1]} outputs but the fitted estimator has "
+                f"{self.n_outputs_}; fit with warm_start=False."
+            )
+        self._y_1d = y.ndim == 1
         self.n_outputs_ = y2.shape[1]
-        if self.scale_target:
+        if warm:  # keep the target scaling of the first fit
+            pass
+        elif self.scale_target:
             self.target_mean_ = y2.mean(axis=0)
             scale = y2.std(axis=0)
             self.target_scale_ = np.where(scale > 0, scale, 1.0)
@@ -208,5 +235,6 @@ class SequenceRegressor(RegressorMixin, BaseSequenceNet):
 
 
 SequenceRegressor.__doc__ = SequenceRegressor.__doc__.format(
-    shared_params=SHARED_PARAMS, shared_attributes=SHARED_ATTRIBUTES
+    shared_params=SHARED_PARAMS, shared_attributes=SHARED_ATTRIBUTES,
+    warm_start=WARM_START_PARAM, amp=AMP_PARAM,
 )

@@ -8,19 +8,15 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import clone
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_seq.data import BucketLoader, bucket_batches, collate
+from sklearn_seq.data import bucket_batches, collate
 from sklearn_seq.data._seq2seq import Seq2SeqDataset
 from sklearn_seq.estimators._base import (
     _DEFAULT_EMBEDDING_DIM,
-    _OPTIMIZERS,
     _PREDICT_BATCH_SIZE,
     BaseSequenceNet,
-    _InternalSplit,
     _SeqNet,
-    resolve_device,
 )
 from sklearn_seq.estimators._docs import SHARED_ATTRIBUTES, SHARED_PARAMS
 from sklearn_seq.metrics._sequence_output import token_accuracy_score
@@ -137,6 +133,15 @@ def _token_sequences(data, name):
     return Sequences(np.concatenate(arrays), lengths, "tokens")
 
 
+class _Seq2SeqNet(_SeqNet):
+    """skorch net whose loss flattens per-step logits and targets."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = y_true.to(y_pred.device)
+        return self.criterion_(y_pred.reshape(-1, y_pred.shape[-1]),
+                               y_true.reshape(-1))
+
+
 class Seq2SeqEstimator(BaseSequenceNet):
     """Encoder-decoder for sequence-to-sequence tasks, with optional attention.
 
@@ -238,6 +243,8 @@ class Seq2SeqEstimator(BaseSequenceNet):
     >>> type(text.fit(["ab", "ba"], ["AB", "BA"]).predict(["ab"])[0]).__name__
     'str'
     """
+
+    _net_class = _Seq2SeqNet
 
     _parameter_constraints: dict = {
         **{k: v for k, v in BaseSequenceNet._parameter_constraints.items()
@@ -418,50 +425,16 @@ class Seq2SeqEstimator(BaseSequenceNet):
         )
         shifted = Sequences(targets.values + _TARGET_SHIFT, targets.lengths,
                             "tokens")
-        return self._fit_seq2seq(seqs, shifted)
+        return self._fit_net(seqs, shifted, None,
+                             default_criterion=torch.nn.CrossEntropyLoss)
 
-    def _fit_seq2seq(self, seqs, targets):
-        # Mirrors BaseSequenceNet._fit_net with a Seq2SeqDataset and a net
-        # whose loss flattens the (batch, steps, vocab) logits.
-        device = resolve_device(self.device)
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
-        optimizer = self.optimizer
-        if isinstance(optimizer, str):
-            optimizer = _OPTIMIZERS[optimizer]
-        dataset = Seq2SeqDataset(seqs, targets, bos_id=BOS_ID, eos_id=EOS_ID)
-        train_split = None
-        if self.early_stopping:
-            train_split = _InternalSplit(self.validation_fraction, seed, False)
-        routed = {f"optimizer__{k}": v
-                  for k, v in (self.optimizer_params or {}).items()}
-        iter_params = {"shuffle": True, **(self.iterator_train_params or {})}
-        routed.update({f"iterator_train__{k}": v for k, v in iter_params.items()})
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            module = self._build_seq2seq()
-            criterion = self._build_criterion(torch.nn.CrossEntropyLoss)
-            net = _Seq2SeqNet(
-                module=module,
-                criterion=criterion,
-                optimizer=optimizer,
-                lr=self.lr,
-                max_epochs=self.max_epochs,
-                batch_size=self.batch_size,
-                iterator_train=BucketLoader,
-                iterator_valid=BucketLoader,
-                iterator_train__generator=np.random.default_rng(seed),
-                train_split=train_split,
-                callbacks=self._build_callbacks(),
-                device=device,
-                verbose=self.verbose,
-                **routed,
-            )
-            net.fit(dataset, None)
-        self.net_ = net
-        self.n_epochs_ = len(net.history)
-        return self
+    # hooks of BaseSequenceNet._fit_net: targets travel in a Seq2SeqDataset
+    # and the net's loss flattens the (batch, steps, vocab) logits
+    def _make_dataset(self, seqs, y, sample_weight):
+        return Seq2SeqDataset(seqs, y, bos_id=BOS_ID, eos_id=EOS_ID)
+
+    def _build_module(self, seqs, n_outputs):
+        return self._build_seq2seq()
 
     # -- prediction -------------------------------------------------------
     def _decode(self, seqs):
@@ -575,15 +548,6 @@ class Seq2SeqEstimator(BaseSequenceNet):
         tags.input_tags.string = True
         tags.target_tags.required = True
         return tags
-
-
-class _Seq2SeqNet(_SeqNet):
-    """skorch net whose loss flattens per-step logits and targets."""
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        y_true = y_true.to(y_pred.device)
-        return self.criterion_(y_pred.reshape(-1, y_pred.shape[-1]),
-                               y_true.reshape(-1))
 
 
 def _seq2seq_params_doc():

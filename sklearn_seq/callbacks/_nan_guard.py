@@ -1,0 +1,155 @@
+# Authors: The sklearn_seq developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Stop training cleanly when the loss or the gradients stop being finite."""
+
+import math
+
+import torch
+from skorch.callbacks import Callback
+
+__all__ = ["NaNGuard", "TrainingDivergedError"]
+
+
+class TrainingDivergedError(FloatingPointError):
+    """Raised when training produces a NaN or infinite loss or gradient.
+
+    Subclasses :class:`FloatingPointError`, so ``except FloatingPointError``
+    catches it. The message names the epoch and batch and suggests fixes.
+    ``epoch`` (1-based), ``batch`` (1-based, within the epoch) and ``loss`` are
+    kept as attributes.
+
+    Parameters
+    ----------
+    message : str
+        The error message.
+    epoch : int, default=None
+        Epoch (1-based) in which training diverged.
+    batch : int, default=None
+        Batch (1-based, counted within the epoch) that diverged.
+    loss : float, default=None
+        The loss of that batch.
+
+    Examples
+    --------
+    >>> from sklearn_seq.callbacks import TrainingDivergedError
+    >>> issubclass(TrainingDivergedError, FloatingPointError)
+    True
+    """
+
+    def __init__(self, message, *, epoch=None, batch=None, loss=None):
+        super().__init__(message)
+        self.epoch = epoch
+        self.batch = batch
+        self.loss = loss
+
+
+class NaNGuard(Callback):
+    """Stop training at the first NaN or infinite loss or gradient.
+
+    Checked at every training batch, *before* the optimizer step: when a
+    gradient is not finite the step is skipped (the weights keep their last
+    finite values) and :class:`TrainingDivergedError` is raised at the end of
+    the batch, naming the epoch, the batch, the loss and the fixes that
+    usually help (a lower ``lr``, gradient clipping with ``max_grad_norm``).
+    A non-finite validation loss raises the same error.
+
+    skorch only catches ``KeyboardInterrupt`` in its training loop, so the
+    error reaches the caller of ``fit``. The sklearn_seq estimators add this
+    callback to every fit and keep the net usable when it fires: ``net_`` is
+    set, and with ``early_stopping=True`` the best weights seen so far are
+    restored before the error is re-raised.
+
+    Parameters
+    ----------
+    check_gradients : bool, default=True
+        Also check the gradients before each optimizer step (one fused norm
+        per batch). With False only the loss is checked, after the step.
+
+    Attributes
+    ----------
+    epoch_ : int
+        Current epoch (1-based).
+    batch_ : int
+        Current training batch within the epoch (1-based).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_seq import SequenceRegressor
+    >>> from sklearn_seq.callbacks import TrainingDivergedError
+    >>> X = np.random.default_rng(0).normal(size=(20, 5, 1)).astype("float32")
+    >>> y = np.full(20, 1e30)  # squared error overflows float32
+    >>> reg = SequenceRegressor(hidden_size=4, max_epochs=2, scale_target=False,
+    ...                         random_state=0)
+    >>> try:
+    ...     reg.fit(X, y)
+    ... except TrainingDivergedError as exc:
+    ...     print(exc.epoch, exc.batch)
+    1 1
+    >>> reg.predict(X[:2]).shape  # the estimator stays usable
+    (2,)
+    """
+
+    def __init__(self, check_gradients=True):
+        self.check_gradients = check_gradients
+
+    def initialize(self):
+        self.epoch_ = 0
+        self.batch_ = 0
+        self._bad_grad = None
+        return self
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.epoch_ = len(net.history)
+        self.batch_ = 0
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if training:
+            self.batch_ += 1
+
+    def on_grad_computed(self, net, named_parameters, batch=None, training=True,
+                         **kwargs):
+        if not (self.check_gradients and training):
+            return
+        if getattr(net, "grad_scaler", None) is not None:
+            # float16 AMP: scaled gradients overflow by design and the scaler
+            # skips those steps; only the loss is checked
+            return
+        params = [(n, p) for n, p in named_parameters if p.grad is not None]
+        if not params:
+            return
+        norms = torch._foreach_norm([p.grad.detach() for _, p in params])
+        total = torch.stack([n.float() for n in norms]).sum()
+        if bool(torch.isfinite(total)):
+            return
+        for (name, _), norm in zip(params, norms):
+            if not bool(torch.isfinite(norm)):
+                self._bad_grad = (name, float(norm))
+                break
+        # skip the optimizer step: parameters without a gradient are not
+        # updated, so the weights keep their last finite values
+        for _, p in params:
+            p.grad = None
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        if isinstance(loss, torch.Tensor):
+            loss = loss.detach()
+        value = float(loss) if loss is not None else math.nan
+        bad_grad, self._bad_grad = self._bad_grad, None
+        if math.isfinite(value) and bad_grad is None:
+            return
+        where = (f"epoch {self.epoch_}, batch {self.batch_}" if training
+                 else f"epoch {self.epoch_}, validation")
+        what = f"the loss is {value}"
+        if bad_grad is not None:
+            what += (f" and the gradient of {bad_grad[0]!r} has norm "
+                     f"{bad_grad[1]} (that optimizer step was skipped)")
+        raise TrainingDivergedError(
+            f"Training diverged at {where}: {what}. Try a lower learning rate "
+            f"(lr is {getattr(net, 'lr', '?')}), gradient clipping "
+            "(max_grad_norm=1.0), scaling the inputs and targets, or a "
+            "criterion that is stable on your data. The weights are those of "
+            "the last finite step (the best epoch with early_stopping=True).",
+            epoch=self.epoch_, batch=self.batch_ if training else None,
+            loss=value,
+        )
