@@ -12,18 +12,21 @@ __version__ = "0.1.0.dev0"
 
 _ESTIMATORS = {
     "SequenceClassifier": "sklearn_seq.estimators",
+    "SequenceEmbedder": "sklearn_seq.estimators",
     "SequenceRegressor": "sklearn_seq.estimators",
     "Seq2SeqEstimator": "sklearn_seq.estimators",
     "SequenceTagger": "sklearn_seq.estimators",
 }
 _SUBMODULES = [
-    "callbacks", "data", "datasets", "estimators", "exceptions", "inspection",
+    "callbacks", "data", "datasets", "estimators", "exceptions", "export",
+    "inspection",
     "losses", "metrics", "nn", "preprocessing", "resampling", "utils",
 ]
 
 __all__ = [
     "Seq2SeqEstimator",
     "SequenceClassifier",
+    "SequenceEmbedder",
     "SequenceRegressor",
     "SequenceTagger",
     "__version__",

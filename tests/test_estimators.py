@@ -130,12 +130,15 @@ def test_class_weight_balanced_reaches_the_criterion():
 def test_criterion_routing_for_classes_and_instances():
     X, y = _toy()
     clf = SequenceClassifier(criterion=nn.CrossEntropyLoss, **FAST)
-    clf.set_params(criterion__label_smoothing=0.2, optimizer__weight_decay=1e-3)
+    clf.set_params(criterion__label_smoothing=0.2, optimizer__weight_decay=1e-3,
+                   iterator_train__bucket_size=7)
     assert clf.criterion_params == {"label_smoothing": 0.2}
     assert clf.optimizer_params == {"weight_decay": 1e-3}
+    assert clf.iterator_train_params == {"bucket_size": 7}
     clf.fit(X, y)
     assert clf.net_.criterion_.label_smoothing == 0.2
     assert clf.net_.optimizer_.param_groups[0]["weight_decay"] == 1e-3
+    assert clf.net_.iterator_train__bucket_size == 7
     # a torch instance without set_params: routed as well, parameter untouched
     crit = nn.CrossEntropyLoss()
     clf = SequenceClassifier(criterion=crit, **FAST).set_params(
