@@ -874,3 +874,23 @@ def test_repr_shows_changed_parameters():
     assert repr(TripletLoss(mining=None)) == "TripletLoss(mining=None)"
     assert "l2=0.1" in repr(RegularizedLoss(FocalLoss(), l2=0.1))
     assert "tasks=['a']" in repr(MultiTaskLoss({"a": nn.MSELoss()}))
+
+
+def test_triplet_soft_margin_is_softplus_of_the_hardest_gap():
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(8, 3))
+    labels = np.array([0, 0, 0, 1, 1, 2, 2, 2])
+    d = np.sqrt(((emb[:, None] - emb[None]) ** 2).sum(-1))
+    same = labels[:, None] == labels[None]
+    pos = same & ~np.eye(8, dtype=bool)
+    hardest_pos = np.where(pos, d, -np.inf).max(1)
+    hardest_neg = np.where(~same, d, np.inf).min(1)
+    gap = hardest_pos - hardest_neg
+    expected = np.log1p(np.exp(gap)).mean()
+    loss = TripletLoss(margin="soft", mining="batch_hard")
+    got = loss(torch.tensor(emb), torch.tensor(labels))
+    assert float(got) == pytest.approx(expected, rel=1e-10)
+    assert loss.active_fraction_ == pytest.approx((gap > 0).mean())
+    with pytest.raises(ValueError, match="margin='soft'"):
+        TripletLoss(margin="soft", mining="batch_all")(torch.tensor(emb),
+                                                        torch.tensor(labels))

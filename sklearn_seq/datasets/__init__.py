@@ -12,6 +12,7 @@ from sklearn_seq.datasets._generators import (
 )
 from sklearn_seq.datasets._ner import make_ner_sentences
 from sklearn_seq.datasets._seq2seq import make_date_task, make_reversal_task
+from sklearn_seq.datasets._verification import make_sequence_verification
 
 __all__ = [
     "load_digits_sequences",
@@ -20,4 +21,5 @@ __all__ = [
     "make_reversal_task",
     "make_sequence_classification",
     "make_sequence_regression",
+    "make_sequence_verification",
 ]

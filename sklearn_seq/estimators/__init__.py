@@ -4,6 +4,7 @@
 
 from sklearn_seq.estimators._base import resolve_device
 from sklearn_seq.estimators._classifier import SequenceClassifier
+from sklearn_seq.estimators._embedder import SequenceEmbedder
 from sklearn_seq.estimators._regressor import SequenceRegressor
 from sklearn_seq.estimators._seq2seq import Seq2SeqEstimator
 from sklearn_seq.estimators._tagger import SequenceTagger
@@ -11,6 +12,7 @@ from sklearn_seq.estimators._tagger import SequenceTagger
 __all__ = [
     "Seq2SeqEstimator",
     "SequenceClassifier",
+    "SequenceEmbedder",
     "SequenceRegressor",
     "SequenceTagger",
     "resolve_device",

@@ -216,14 +216,18 @@ class TripletLoss(_ParamsMixin, nn.Module):
 
     Parameters
     ----------
-    margin : float, default=0.2
+    margin : float or "soft", default=0.2
         Margin :math:`m` by which negatives must be farther than positives.
+        ``"soft"`` replaces the hinge by :math:`\log(1 + e^{d(a, p) - d(a, n)})`
+        (Hermans et al., 2017), which keeps pulling every triplet and avoids
+        the collapse of all embeddings to one point that hard mining with a
+        hinge can fall into from a random start; available for
+        ``"batch_hard"`` and ``"semi_hard"`` mining.
 
     distance : {"euclidean", "squared_euclidean", "cosine"}, default="euclidean"
         Distance between embeddings; ``"cosine"`` is :math:`1 - \cos(a, b)`.
 
-    mining : {"batch_hard", "batch_all", "semi_hard"} or None, \
-            default="batch_hard"
+    mining : {"batch_hard", "batch_all", "semi_hard"} or None, default="batch_hard"
         How triplets are chosen in the batch (see above).
 
     Attributes
@@ -276,9 +280,27 @@ class TripletLoss(_ParamsMixin, nn.Module):
         self.mining = mining
 
     def _validate(self):
-        _check_real(self, "margin", self.margin, low=0.0)
+        if self.margin == "soft":
+            if self.mining not in ("batch_hard", "semi_hard"):
+                raise ValueError(
+                    "TripletLoss(margin='soft') works with mining='batch_hard' or "
+                    f"'semi_hard', got mining={self.mining!r}."
+                )
+        else:
+            _check_real(self, "margin", self.margin, low=0.0)
         _check_options(self, "distance", self.distance, _DISTANCES)
         _check_options(self, "mining", self.mining, _MININGS)
+
+    def _hinge(self, gap):
+        """Losses and active flags of triplets with ``gap = d(a, p) - d(a, n)``.
+
+        With the soft margin every triplet has a positive loss; the active
+        ones are those still violated (``gap > 0``).
+        """
+        if self.margin == "soft":
+            return F.softplus(gap), gap > 0
+        losses = F.relu(gap + self.margin)
+        return losses, losses > 0
 
     def forward(self, embeddings, labels):
         """Mine triplets in the batch and compute their mean loss.
@@ -323,10 +345,10 @@ class TripletLoss(_ParamsMixin, nn.Module):
         inf = torch.finfo(d.dtype).max
         hardest_positive = d.masked_fill(~positive, -inf).amax(dim=1)
         hardest_negative = d.masked_fill(~negative, inf).amin(dim=1)
-        losses = F.relu(hardest_positive[valid] - hardest_negative[valid] + self.margin)
+        losses, active = self._hinge(hardest_positive[valid] - hardest_negative[valid])
         n_considered = valid.sum()
         mean = losses.sum() / n_considered.clamp_min(1)
-        return mean, (losses > 0).sum(), n_considered
+        return mean, active.sum(), n_considered
 
     def _sorted_negatives(self, d, negative):
         """Each row's negative distances in increasing order (+inf padded)."""
@@ -342,10 +364,10 @@ class TripletLoss(_ParamsMixin, nn.Module):
         farthest = (n_negative - 1).clamp_min(0)[:, None].expand_as(first)
         chosen = sorted_negative.gather(1, torch.where(has_semi_hard, first, farthest))
         valid = positive & (n_negative > 0)[:, None]
-        losses = F.relu(d[valid] - chosen[valid] + self.margin)
+        losses, active = self._hinge(d[valid] - chosen[valid])
         n_considered = valid.sum()
         mean = losses.sum() / n_considered.clamp_min(1)
-        return mean, (losses > 0).sum(), n_considered
+        return mean, active.sum(), n_considered
 
     def _all(self, d, positive, negative):
         # For anchor a and positive p, the active negatives are those with

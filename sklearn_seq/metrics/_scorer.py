@@ -32,6 +32,7 @@ from sklearn_seq.metrics._sequence_output import (
     exact_match_score,
     token_accuracy_score,
 )
+from sklearn_seq.metrics._verification import make_verification_scorer
 from sklearn_seq.utils._param_validation import (
     Interval,
     StrOptions,
@@ -329,10 +330,15 @@ def _build_registry():
         "mape": neg_mape,
         "mrr": _query_scorer("mrr", "mrr", None),
         "ndcg": _query_scorer("ndcg", "ndcg", None),
+        "neg_eer": make_verification_scorer("eer"),
         "pr_auc": _PRAUCScorer("pr_auc", pr_auc_score, {}, {}),
         "roc_auc": _sklearn_get_scorer("roc_auc"),
         "smape": neg_smape,
+        "tar@far=0.001": make_verification_scorer("tar_at_far", far=0.001),
+        "tar@far=0.01": make_verification_scorer("tar_at_far", far=0.01),
+        "tar@far=0.1": make_verification_scorer("tar_at_far", far=0.1),
         "token_accuracy": make_scorer(token_accuracy_score),
+        "verification_roc_auc": make_verification_scorer("roc_auc"),
     }
 
 
