@@ -7,6 +7,8 @@ VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
+DOCS_FLAGS ?= --strict
 
 .PHONY: demo test lint bench docs examples clean
 
@@ -28,6 +30,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check sklearn_seq tests examples benchmarks
 	$(BIN)/ruff format --check sklearn_seq tests examples benchmarks
 
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+# builds docs/_build/html offline (runs the examples at small size for the gallery)
+docs: $(DOCS_STAMP)
+	PYTHON=$(BIN)/python bash docs/build.sh $(DOCS_FLAGS)
+
 examples: $(STAMP)
 	SKLEARN_SEQ_SMALL=1 MPLBACKEND=Agg $(BIN)/python examples/run_all.py
 
@@ -35,4 +45,4 @@ bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build docs/generated docs/auto_examples

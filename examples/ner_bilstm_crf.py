@@ -1,6 +1,7 @@
 # Authors: The sklearn_seq developers
 # SPDX-License-Identifier: BSD-3-Clause
 """Named-entity recognition: BiLSTM vs BiLSTM-CRF, scored by entity F1 in CV.
+==========================================================================
 
 Synthetic English-like sentences with persons, organisations, locations and
 miscellaneous names (BIO tags); a third of the names are invented, so the

@@ -1,4 +1,5 @@
 """Quick start: handwritten digits read as sequences, RNN vs LSTM vs GRU.
+======================================================================
 
 Each 8x8 digit image becomes a sequence of 8 steps (its rows) with 8 features
 (the pixels of a row). A grid search with stratified 5-fold CV picks the

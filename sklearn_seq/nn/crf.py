@@ -189,7 +189,7 @@ def _check_mask(mask, emissions):
 
 
 class CRF(nn.Module):
-    """Linear-chain conditional random field over tag ids ``0 .. num_tags - 1``.
+    """Linear-chain conditional random field over tag ids ``0`` to ``num_tags - 1``.
 
     Learns a transition score for every pair of tags plus a score for starting
     and for ending a sequence with each tag. Used on top of per-step emission
