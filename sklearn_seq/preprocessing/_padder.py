@@ -150,8 +150,9 @@ class SequencePadder(TransformerMixin, BaseEstimator):
         -------
         X_padded : ndarray of shape (n_samples, n_padded, n_features) or \
                 (n_samples, n_padded)
-            ``n_padded`` is ``maxlen_``. Padded numeric sequences (3-D, float32 for float32 input, float64
-            otherwise) or padded token ids (2-D, int64).
+            ``n_padded`` is ``maxlen_``. Padded numeric sequences (3-D,
+            float32 for float32 input, float64 otherwise) or padded token ids
+            (2-D, int64).
         """
         check_is_fitted(self)
         seqs = self._validate(X)
