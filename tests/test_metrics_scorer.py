@@ -101,6 +101,22 @@ def test_label_layout_scorers_map_classes_to_columns():
     )
 
 
+def test_label_layout_labels_unseen_in_training_count_as_misses():
+    # next-item setting: a test item the classifier never saw cannot be ranked
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(90, 3))
+    y = np.argmax(X + rng.normal(scale=0.5, size=X.shape), axis=1)
+    clf = LogisticRegression().fit(X[y < 2], y[y < 2])  # never sees class 2
+    proba = clf.predict_proba(X)
+    true_score = np.where(y < 2, proba[np.arange(len(y)), np.minimum(y, 1)], np.nan)
+    rank = (proba > true_score[:, None]).sum(axis=1) + 1
+    reciprocal = np.where(y < 2, 1 / rank, 0.0)  # unseen: a miss
+    assert get_scorer("mrr")(clf, X, y) == pytest.approx(reciprocal.mean())
+    w = rng.uniform(0.5, 2, size=len(y))
+    assert get_scorer("recall@1")(clf, X, y, sample_weight=w) == pytest.approx(
+        np.sum(w * ((rank == 1) & (y < 2))) / w.sum())
+
+
 def test_regression_scorers():
     X = np.arange(1.0, 11.0).reshape(-1, 1)
     y = 3 * X.ravel() + 1 + np.sin(X.ravel())

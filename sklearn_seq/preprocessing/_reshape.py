@@ -269,7 +269,7 @@ class SequenceReshaper(TransformerMixin, BaseEstimator):
     n_features_in_ : int
         Number of columns seen during :term:`fit`.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
         Column names seen during :term:`fit`, when ``X`` has string column
         names (a pandas DataFrame).
 

@@ -8,7 +8,8 @@ dtype (integer input comes back as float64) and draws its randomness from
 ``random_state``. They work on each sequence alone, so they apply to
 fixed-length and to variable-length (ragged) data alike, one sequence at a
 time. :class:`sklearn_seq.resampling.AugmentationOverSampler` uses them to
-create synthetic minority sequences.
+create synthetic minority sequences. Jittering, scaling, magnitude and time
+warping follow Um et al. [1]_; window slicing follows Le Guennec et al. [2]_.
 
 References
 ----------
