@@ -56,6 +56,9 @@ class Sequences:
         self.offsets = np.zeros(len(self.lengths), dtype=np.int64)
         if len(self.lengths) > 1:
             np.cumsum(self.lengths[:-1], out=self.offsets[1:])
+        # the common length when all sequences share one, else None
+        uniform = len(self.lengths) and (self.lengths == self.lengths[0]).all()
+        self._uniform_length = int(self.lengths[0]) if uniform else None
 
     @property
     def n_samples(self):
@@ -151,6 +154,10 @@ class Sequences:
             start = self.offsets[indices[0]]
             block = self.values[start : start + n_sel * maxlen]
             return block.reshape(n_sel, maxlen, *self.values.shape[1:])
+        if maxlen == batch_max and self._uniform_length == maxlen:
+            # every sequence has one length: whole rows of a 3-D view
+            n = self.n_samples
+            return self.values.reshape(n, maxlen, *self.values.shape[1:])[indices]
         steps = np.arange(maxlen)
         mask = steps[None, :] < lengths[:, None]
         if len(self.values) == 0:
