@@ -236,3 +236,22 @@ def test_cuda_fit_matches_shapes_and_unpickles_to_cpu():
     with mock.patch("torch.cuda.is_available", return_value=False):
         cpu = pickle.loads(blob)
         np.testing.assert_allclose(cpu.predict_proba(X), proba, atol=1e-4)
+
+
+def test_pipeline_with_sequence_scaler_on_ragged_input():
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_seq.preprocessing import SequenceScaler
+
+    X, y = _ragged(n=40)
+    X = [1000 + 50 * x for x in X]  # far from standardised
+    pipe = make_pipeline(SequenceScaler(), SequenceClassifier(**FAST))
+    scores = cross_val_score(pipe, X, y, cv=2)
+    assert scores.shape == (2,)
+    pipe.fit(X, y)
+    scaled = pipe[0].transform(X)
+    flat = np.concatenate(scaled)
+    np.testing.assert_allclose(flat.mean(axis=0), 0, atol=1e-4)
+    np.testing.assert_allclose(flat.std(axis=0), 1, atol=1e-4)
+    # the classifier saw the scaled sequences: same predictions either way
+    np.testing.assert_array_equal(pipe.predict(X), pipe[-1].predict(scaled))
