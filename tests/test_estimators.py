@@ -148,6 +148,18 @@ def test_criterion_routing_for_classes_and_instances():
                              **FAST).fit(X, y)
     assert bce.net_.module_.head.out_features == 1
     assert bce.predict_proba(X).shape == (len(X), 2)
+    y = (X[:, -1, 0] > 0.7).astype(int)  # about 1 positive in 4
+    w = compute_class_weight("balanced", classes=np.unique(y), y=y)
+    assert w[1] / w[0] > 2
+    # in place during training: the first batch's loss is the weighted BCE
+    one = SequenceClassifier(criterion=nn.BCEWithLogitsLoss, class_weight="balanced",
+                             optimizer="sgd", lr=1e-30, max_epochs=1,
+                             batch_size=len(X), hidden_size=4, random_state=0)
+    one.fit(X, y)
+    assert float(one.net_.criterion_.pos_weight) == pytest.approx(w[1] / w[0])
+    p = one.predict_proba(X)[:, 1].astype(np.float64)
+    expected = -np.mean(w[1] / w[0] * y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert one.history_[-1, "train_loss"] == pytest.approx(expected, rel=1e-4)
 
 
 def test_callbacks_parameter_is_not_mutated():

@@ -263,10 +263,16 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
             default_criterion=torch.nn.CrossEntropyLoss,
             weight=criterion_weight, stratify=True, sample_weight=sample_weight,
         )
-        if single and weights is not None:
-            self.net_.criterion_.pos_weight = torch.tensor(
-                [weights[1] / weights[0]], device=self.net_.device)
         return self
+
+    def _build_criterion(self, default, weight=None):
+        criterion = super()._build_criterion(default, weight)
+        if self._single_logit() and self.class_weight_ is not None:
+            # one logit: the class weights become BCEWithLogitsLoss's
+            # pos_weight, in place before training starts
+            w = self.class_weight_
+            criterion.pos_weight = torch.tensor([w[1] / w[0]], dtype=torch.float32)
+        return criterion
 
     def _check_criterion_task(self):
         crit = self.criterion
