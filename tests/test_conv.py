@@ -254,3 +254,13 @@ def test_pickle_round_trip(cell):
     clf2 = pickle.loads(pickle.dumps(clf))
     np.testing.assert_allclose(clf2.predict_proba(X), clf.predict_proba(X),
                                rtol=1e-6)
+
+
+def test_lstm_fcn_dropout_hits_the_lstm_branch_only():
+    # Karim et al. drop out the LSTM output, not the concatenated features
+    from sklearn_seq.nn import SequenceNet
+
+    net = SequenceNet(2, 3, cell="lstm_fcn", dropout=0.8, max_len=10)
+    assert net.encoder.dropout.p == 0.8
+    assert net.dropout.p == 0.0
+    assert SequenceNet(2, 3, cell="fcn", dropout=0.3).dropout.p == 0.3

@@ -379,6 +379,9 @@ class LSTMFCNEncoder(nn.Module):
 
     bidirectional = False
     default_pooling = "mean"
+    #: the paper drops out the LSTM branch only: SequenceNet adds no dropout
+    #: of its own before the output layer
+    owns_dropout = True
 
     def __init__(self, input_size, n_steps, hidden_size=8, n_filters=FCN_FILTERS,
                  kernel_sizes=FCN_KERNELS, dropout=0.8):

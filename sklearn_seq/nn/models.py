@@ -172,7 +172,10 @@ default="lstm"
             pooling = getattr(self.encoder, "default_pooling", "last")
         self.pooling = SequencePooling(pooling, self.encoder.output_size,
                                        self.encoder.bidirectional)
-        self.dropout = nn.Dropout(dropout)
+        # an encoder that places its own dropout (LSTM-FCN: the LSTM branch
+        # only, as in the paper) gets none before the output layer
+        owns = getattr(self.encoder, "owns_dropout", False)
+        self.dropout = nn.Dropout(0.0 if owns else dropout)
         self.head = nn.Linear(self.encoder.output_size, n_outputs)
 
     def encode(self, x, lengths):
