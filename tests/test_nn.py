@@ -80,3 +80,30 @@ def test_invalid_cell_and_pooling_names():
         RecurrentEncoder(3, cell="transformerz")
     with pytest.raises(ValueError, match="pooling must be one of"):
         SequencePooling("median")
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_forget_gate_bias_starts_at_one(bidirectional):
+    # gate order i, f, g, o: the forget slice of bias_ih is 1 and of bias_hh 0
+    torch.manual_seed(0)
+    hidden = 5
+    enc = RecurrentEncoder(3, hidden_size=hidden, num_layers=2, cell="lstm",
+                           bidirectional=bidirectional)
+    names = [n for n, _ in enc.rnn.named_parameters() if n.startswith("bias")]
+    assert len(names) == 2 * 2 * (2 if bidirectional else 1)
+    for name in names:
+        bias = getattr(enc.rnn, name).detach()
+        forget = bias[hidden:2 * hidden]
+        expected = 1.0 if name.startswith("bias_ih") else 0.0
+        assert torch.all(forget == expected), name
+        # the other gates keep torch's uniform initialisation
+        others = torch.cat([bias[:hidden], bias[2 * hidden:]])
+        assert others.abs().max() <= hidden ** -0.5
+        assert others.std() > 0
+    # a GRU has no forget gate and keeps torch's initialisation
+    torch.manual_seed(0)
+    gru = RecurrentEncoder(3, hidden_size=hidden, cell="gru")
+    torch.manual_seed(0)
+    ref = nn.GRU(3, hidden, batch_first=True)
+    for (name, p), q in zip(gru.rnn.named_parameters(), ref.parameters()):
+        assert torch.equal(p, q), name

@@ -109,9 +109,13 @@ def make_sequence_classification(
     plus the same noise. With the default ``noise=0.1`` the marker stands out
     clearly, so the task is unambiguous: the only difficulty is carrying the
     information over ``dependency_distance`` steps to the end of the sequence.
-    This is the classic vanishing-gradient test: a vanilla RNN reading the
-    sequence left to right and predicting from its last state fails as the
-    distance grows, where an LSTM or GRU still succeeds.
+    At initialisation the gradient of a recurrent model's last state with
+    respect to the marker vanishes as the distance grows (the classic
+    vanishing-gradient setting), but which cell learns the task is an empirical
+    matter: with noise much smaller than the marker a vanilla ``tanh`` RNN can
+    learn a bistable latch that the marker sets and the noise cannot flip, and
+    in ``examples/plot_vanishing_gradient.py`` (30 epochs, default noise) it
+    solved distance 100 where the LSTM and GRU did not.
 
     Parameters
     ----------

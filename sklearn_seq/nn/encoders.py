@@ -65,7 +65,11 @@ class RecurrentEncoder(nn.Module):
     num_layers : int, default=1
         Number of stacked recurrent layers.
     cell : {"rnn", "lstm", "gru"}, default="lstm"
-        Recurrent cell.
+        Recurrent cell. For ``"lstm"`` the forget-gate bias starts at 1
+        (``bias_ih`` forget slice 1, ``bias_hh`` forget slice 0, so the gate
+        starts near ``sigmoid(1) = 0.73`` instead of torch's 0.5), as
+        recommended by Jozefowicz et al. (2015): the cell state then decays
+        more slowly at initialisation and gradients reach further back in time.
     bidirectional : bool, default=False
         Whether to add a backward direction.
     dropout : float, default=0.0
@@ -106,7 +110,19 @@ class RecurrentEncoder(nn.Module):
             bidirectional=self.bidirectional,
             dropout=dropout if num_layers > 1 else 0.0,
         )
+        if cell == "lstm":
+            self._init_forget_bias(1.0)
         self.output_size = hidden_size * (2 if self.bidirectional else 1)
+
+    def _init_forget_bias(self, value):
+        """Set every LSTM forget-gate bias to ``value`` (gate order i, f, g, o)."""
+        hidden = self.rnn.hidden_size
+        with torch.no_grad():
+            for name, param in self.rnn.named_parameters():
+                if name.startswith("bias_ih"):
+                    param[hidden:2 * hidden].fill_(value)
+                elif name.startswith("bias_hh"):
+                    param[hidden:2 * hidden].zero_()
 
     def forward(self, x, lengths):
         """Encode a padded batch.
