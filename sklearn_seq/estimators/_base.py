@@ -194,8 +194,10 @@ class _SeqNet(NeuralNet):
         if y_pred.ndim == 2 and y_pred.shape[1] == 1 and y_true.ndim == 1:
             y_pred = y_pred[:, 0]
         weights = X.get("sample_weight") if isinstance(X, dict) else None
+        # a criterion declaring needs_inputs (DistillationLoss) gets the batch
+        extra = {"X": X} if getattr(self.criterion_, "needs_inputs", False) else {}
         if weights is None:
-            return self.criterion_(y_pred, y_true)
+            return self.criterion_(y_pred, y_true, **extra)
         weights = _to_device(weights, y_pred.device)
         criterion = self.criterion_
         if not hasattr(criterion, "reduction"):
@@ -206,7 +208,7 @@ class _SeqNet(NeuralNet):
         saved = criterion.reduction
         criterion.reduction = "none"
         try:
-            per_sample = criterion(y_pred, y_true)
+            per_sample = criterion(y_pred, y_true, **extra)
         finally:
             criterion.reduction = saved
         if per_sample.ndim > 1:

@@ -10,6 +10,7 @@ validated at the first call, not in the constructor. Use torch's own
 ``HuberLoss`` for the standard cases.
 """
 
+from sklearn_seq.losses._distillation import DistillationLoss
 from sklearn_seq.losses._focal import FocalLoss
 from sklearn_seq.losses._metric_learning import ContrastiveLoss, TripletLoss
 from sklearn_seq.losses._multitask import MultiTaskLoss
@@ -17,6 +18,7 @@ from sklearn_seq.losses._regularized import RegularizedLoss
 
 __all__ = [
     "ContrastiveLoss",
+    "DistillationLoss",
     "FocalLoss",
     "MultiTaskLoss",
     "RegularizedLoss",
