@@ -22,8 +22,8 @@ import numpy as np
 import torch
 from sklearn.model_selection import KFold, cross_validate
 
-from sklearn_seq.datasets._ner import make_ner_sentences
-from sklearn_seq.estimators._tagger import SequenceTagger
+from sklearn_seq import SequenceTagger
+from sklearn_seq.datasets import make_ner_sentences
 from sklearn_seq.metrics import get_scorer
 
 SMALL = os.environ.get("SKLEARN_SEQ_SMALL") == "1"

@@ -26,9 +26,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import torch
 
-from sklearn_seq.datasets._seq2seq import make_reversal_task
-from sklearn_seq.estimators._seq2seq import Seq2SeqEstimator
-from sklearn_seq.metrics._sequence_output import (
+from sklearn_seq import Seq2SeqEstimator
+from sklearn_seq.datasets import make_reversal_task
+from sklearn_seq.metrics import (
     exact_match_score,
     token_accuracy_score,
 )

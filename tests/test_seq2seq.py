@@ -13,10 +13,10 @@ import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold
 
+from sklearn_seq import Seq2SeqEstimator
 from sklearn_seq.data._seq2seq import Seq2SeqDataset, collate_targets
-from sklearn_seq.datasets._seq2seq import make_date_task, make_reversal_task
-from sklearn_seq.estimators._seq2seq import Seq2SeqEstimator
-from sklearn_seq.metrics._sequence_output import (
+from sklearn_seq.datasets import make_date_task, make_reversal_task
+from sklearn_seq.metrics import (
     bleu_score,
     exact_match_score,
     token_accuracy_score,

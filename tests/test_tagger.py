@@ -12,8 +12,8 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
-from sklearn_seq.datasets._ner import make_ner_sentences
-from sklearn_seq.estimators._tagger import SequenceTagger
+from sklearn_seq import SequenceTagger
+from sklearn_seq.datasets import make_ner_sentences
 from sklearn_seq.nn.crf import allowed_transitions
 from sklearn_seq.nn.tagger import TaggerNet, TaggingLoss
 
@@ -52,6 +52,14 @@ def test_learns_token_mapping(crf):
     X_test, y_test = _token_task(n=40, seed=1)
     assert tagger.score(X_test, y_test) > 0.95
     assert tagger.n_epochs_ == 25
+
+
+def test_tcn_tagger_learns_token_mapping():
+    X, y = _token_task()
+    tagger = SequenceTagger(cell="tcn", embedding_dim=8, max_epochs=25, lr=0.01,
+                            random_state=0).fit(X, y)
+    X_test, y_test = _token_task(n=40, seed=1)
+    assert tagger.score(X_test, y_test) > 0.95
 
 
 def test_predict_lengths_and_label_dtype():
@@ -99,7 +107,7 @@ def test_length_mismatch_names_the_sample():
 
 
 @pytest.mark.parametrize("crf", [False, True])
-@pytest.mark.parametrize("cell", ["lstm", "transformer"])
+@pytest.mark.parametrize("cell", ["lstm", "transformer", "tcn"])
 def test_padding_invariance(crf, cell):
     X, y = _token_task(n=30)
     tagger = SequenceTagger(crf=crf, cell=cell, **FAST).fit(X, y)

@@ -182,7 +182,7 @@ def make_ner_sentences(n_samples=500, *, random_state=None):
 
     Examples
     --------
-    >>> from sklearn_seq.datasets._ner import make_ner_sentences
+    >>> from sklearn_seq.datasets import make_ner_sentences
     >>> X, y = make_ner_sentences(n_samples=3, random_state=0)
     >>> len(X), [len(s) == len(t) for s, t in zip(X, y)]
     (3, [True, True, True])

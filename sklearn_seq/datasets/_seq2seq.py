@@ -58,7 +58,7 @@ def make_reversal_task(n_samples=1000, *, min_length=5, max_length=10,
 
     Examples
     --------
-    >>> from sklearn_seq.datasets._seq2seq import make_reversal_task
+    >>> from sklearn_seq.datasets import make_reversal_task
     >>> X, y = make_reversal_task(3, min_length=2, max_length=4, random_state=0)
     >>> len(X), all(len(a) == len(b) for a, b in zip(X, y))
     (3, True)
@@ -155,7 +155,7 @@ def make_date_task(n_samples=1000, *, formats=None, random_state=None):
 
     Examples
     --------
-    >>> from sklearn_seq.datasets._seq2seq import make_date_task
+    >>> from sklearn_seq.datasets import make_date_task
     >>> X, y = make_date_task(2, formats=["month_d_yyyy"], random_state=0)
     >>> len(X), [len(s) for s in y]
     (2, [10, 10])

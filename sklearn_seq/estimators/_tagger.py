@@ -26,13 +26,16 @@ _DEFAULT_EMBEDDING_DIM = 32
 #: Characters per token seen by the character CNN (longer tokens are cut).
 MAX_CHARS = 20
 
-#: Encoders with one output per step (the convolutional cells of the other
-#: estimators are not offered here yet).
-TAGGER_CELLS = ("rnn", "lstm", "gru", "transformer")
+#: Encoders with one output per step ("tcn" is the non-causal temporal
+#: convolutional network with its paper's sizes; FCN and LSTM-FCN pool whole
+#: sequences and are not offered here).
+TAGGER_CELLS = ("rnn", "lstm", "gru", "transformer", "tcn")
 
-_CELL_DOC = """cell : {"rnn", "lstm", "gru", "transformer"}, default="lstm"
-        Encoder: vanilla RNN, LSTM, GRU, or a transformer encoder (positional
-        encoding, key-padding mask, ``hidden_size`` as ``d_model``)."""
+_CELL_DOC = """cell : {"rnn", "lstm", "gru", "transformer", "tcn"}, default="lstm"
+        Encoder: vanilla RNN, LSTM, GRU, a transformer encoder (positional
+        encoding, key-padding mask, ``hidden_size`` as ``d_model``), or a
+        non-causal TCN (dilated residual convolutions that never see padded
+        steps; 64 filters, kernel 3, dilations 1, 2, 4, 8)."""
 
 # Shared parameter docs with the tagger's cells, without ``pooling``
 # (meaningless for per-step output) and with ``bidirectional=True``.

@@ -97,7 +97,7 @@ def exact_match_score(y_true, y_pred, *, sample_weight=None):
 
     Examples
     --------
-    >>> from sklearn_seq.metrics._sequence_output import exact_match_score
+    >>> from sklearn_seq.metrics import exact_match_score
     >>> exact_match_score([[1, 2, 3], [4, 5]], [[1, 2, 3], [4]])
     0.5
     >>> exact_match_score(["2017-03-01", "1999-12-31"], ["2017-03-01", "1999-12-31"])
@@ -147,7 +147,7 @@ def token_accuracy_score(y_true, y_pred, *, sample_weight=None):
 
     Examples
     --------
-    >>> from sklearn_seq.metrics._sequence_output import token_accuracy_score
+    >>> from sklearn_seq.metrics import token_accuracy_score
     >>> token_accuracy_score([[1, 2, 3, 4]], [[1, 2, 0]])  # 2 of max(4, 3)
     0.5
     >>> token_accuracy_score(["abcd", "xy"], ["abed", "xy"])
@@ -222,7 +222,7 @@ def bleu_score(y_true, y_pred, *, max_order=4, smooth=False, tokenizer=None):
 
     Examples
     --------
-    >>> from sklearn_seq.metrics._sequence_output import bleu_score
+    >>> from sklearn_seq.metrics import bleu_score
     >>> bleu_score(["the cat sat on the mat"], ["the cat sat on the mat"])
     1.0
     >>> round(bleu_score(["the cat sat on the mat"], ["the cat sat on a mat"]), 4)

@@ -98,8 +98,8 @@ class TaggerNet(nn.Module):
         Features per step of numeric input; ignored for token input.
     n_tags : int
         Number of tags.
-    cell : {"rnn", "lstm", "gru", "transformer"}, default="lstm"
-        Encoder family.
+    cell : {"rnn", "lstm", "gru", "transformer", "tcn"}, default="lstm"
+        Encoder family (see :func:`~sklearn_seq.nn.make_encoder`).
     hidden_size : int, default=64
         Hidden units per direction.
     num_layers : int, default=1
