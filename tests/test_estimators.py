@@ -267,3 +267,14 @@ def test_pipeline_with_sequence_scaler_on_ragged_input():
     np.testing.assert_allclose(flat.std(axis=0), 1, atol=1e-4)
     # the classifier saw the scaled sequences: same predictions either way
     np.testing.assert_array_equal(pipe.predict(X), pipe[-1].predict(scaled))
+
+
+def test_verbose_names_each_fit_and_2d_hint(capsys):
+    X, y = _toy(n=30)
+    clf = SequenceClassifier(verbose=1, **FAST).fit(X, y)
+    out = capsys.readouterr().out
+    assert "[SequenceClassifier(" in out and "hidden_size=8" in out
+    assert "30 sequences, 3 epochs on cpu" in out
+    assert "train_loss" in out  # skorch's epoch table follows
+    with pytest.raises(ValueError, match=r"pass one multivariate sequence x"):
+        clf.predict(X[0])  # one (T, F) sequence read as F-step univariate ones

@@ -359,10 +359,17 @@ class BaseSequenceNet(BaseEstimator):
                     "to an out-of-vocabulary id (TextVectorizer does)."
                 )
         elif seqs.n_features != self.n_features_in_:
+            hint = ""
+            if seqs.kind == "univariate":
+                hint = (
+                    " A 2-D array is read as univariate sequences (n_samples, "
+                    "n_timesteps); pass one multivariate sequence x as x[None] "
+                    "or [x]."
+                )
             raise ValueError(
                 f"X has {seqs.n_features} features per step, but "
                 f"{type(self).__name__} is expecting {self.n_features_in_} "
-                "features per step as input."
+                f"features per step as input.{hint}"
             )
         return seqs
 
@@ -499,6 +506,16 @@ class BaseSequenceNet(BaseEstimator):
         routed.update({f"iterator_train__{k}": v for k, v in train_params.items()})
         routed.update({f"iterator_valid__{k}": v for k, v in valid_params.items()})
         amp_dtype, scale_grads = _amp_policy(getattr(self, "amp", False), device)
+        if self.verbose:
+            # one line per fit, so the epoch tables of a grid search say
+            # which fit they belong to
+            defaults = type(self)().get_params(deep=False)
+            shown = ", ".join(
+                f"{k}={v!r}" for k, v in sorted(self.get_params(deep=False).items())
+                if k != "verbose" and repr(v) != repr(defaults.get(k))
+            )
+            print(f"[{type(self).__name__}({shown})] {len(seqs)} sequences, "
+                  f"{self.max_epochs} epochs on {device}")
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             module = self._build_module(seqs, n_outputs)
