@@ -121,7 +121,11 @@ def _amp_policy(amp, device):
         return torch.float16, True
     if amp == "bf16":
         return torch.bfloat16, False
-    if torch.cuda.is_bf16_supported(including_emulation=False):
+    try:
+        native_bf16 = torch.cuda.is_bf16_supported(including_emulation=False)
+    except TypeError:  # torch < 2.4 has no including_emulation
+        native_bf16 = torch.cuda.is_bf16_supported()
+    if native_bf16:
         return torch.bfloat16, False
     return torch.float16, True
 
