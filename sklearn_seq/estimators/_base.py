@@ -545,7 +545,11 @@ class BaseSequenceNet(BaseEstimator):
             )
             net.amp_dtype = amp_dtype
             if scale_grads:
-                net.grad_scaler = torch.amp.GradScaler(torch.device(device).type)
+                net.grad_scaler = (
+                    torch.amp.GradScaler(torch.device(device).type)
+                    if hasattr(torch.amp, "GradScaler")
+                    else torch.cuda.amp.GradScaler()  # torch < 2.3
+                )
             epochs = self._partial_fit_epochs or self.max_epochs
             self._run_net(net, lambda: net.fit(dataset, None, epochs=epochs))
         return self
