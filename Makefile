@@ -41,8 +41,11 @@ docs: $(DOCS_STAMP)
 examples: $(STAMP)
 	SKLEARN_SEQ_SMALL=1 MPLBACKEND=Agg $(BIN)/python examples/run_all.py
 
+# full-size benchmarks (about 20 minutes on 2 cores); bench_ucr.py reads the
+# UCR/UEA data sets that ship inside aeon, installed here by the `bench` extra
 bench: $(STAMP)
-	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build docs/generated docs/auto_examples
