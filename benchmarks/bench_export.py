@@ -40,22 +40,35 @@ def main():
     parser.add_argument("--hidden-size", type=int, default=128)
     parser.add_argument("--timesteps", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=20)
-    parser.add_argument("--compile", action="store_true",
-                        help="also torch.compile (warm-up: minutes)")
+    parser.add_argument(
+        "--compile", action="store_true", help="also torch.compile (warm-up: minutes)"
+    )
     args = parser.parse_args()
 
     X, y = make_sequence_classification(
-        n_samples=1200, n_timesteps=args.timesteps, n_features=8, n_classes=4,
-        dependency_distance=5, random_state=0)
+        n_samples=1200,
+        n_timesteps=args.timesteps,
+        n_features=8,
+        n_classes=4,
+        dependency_distance=5,
+        random_state=0,
+    )
     X_train, y_train, X_test = X[:800], y[:800], X[800:]
-    clf = SequenceClassifier(cell=args.cell, hidden_size=args.hidden_size,
-                             max_epochs=3, batch_size=64, lr=3e-3,
-                             random_state=0).fit(X_train, y_train)
+    clf = SequenceClassifier(
+        cell=args.cell,
+        hidden_size=args.hidden_size,
+        max_epochs=3,
+        batch_size=64,
+        lr=3e-3,
+        random_state=0,
+    ).fit(X_train, y_train)
     ref = clf.predict(X_test)
-    print(f"{platform.processor() or platform.machine()}, "
-          f"{torch.get_num_threads()} threads, torch {torch.__version__}; "
-          f"{args.cell} hidden={args.hidden_size}, T={args.timesteps}, "
-          f"test accuracy float32 {np.mean(ref == y[800:]):.3f}")
+    print(
+        f"{platform.processor() or platform.machine()}, "
+        f"{torch.get_num_threads()} threads, torch {torch.__version__}; "
+        f"{args.cell} hidden={args.hidden_size}, T={args.timesteps}, "
+        f"test accuracy float32 {np.mean(ref == y[800:]):.3f}"
+    )
 
     variants = {"float32": clf}
     for dtype in ("int8", "float16", "bfloat16"):
@@ -96,15 +109,26 @@ def main():
     for name, est in variants.items():
         agree = np.mean(est.predict(X_test) == ref)
         size = model_size(est) if name != "compile" else base_size
-        rows.append((name, base_size / size,
-                     med["float32", 1] / med[name, 1],
-                     med["float32", 256] / med[name, 256],
-                     med[name, 1], med[name, 256], agree))
-    print(f"{'variant':<10}{'size x':>8}{'speed x b=1':>13}{'speed x b=256':>15}"
-          f"{'med b=1 ms':>12}{'med b=256 ms':>14}{'agreement':>11}")
+        rows.append(
+            (
+                name,
+                base_size / size,
+                med["float32", 1] / med[name, 1],
+                med["float32", 256] / med[name, 256],
+                med[name, 1],
+                med[name, 256],
+                agree,
+            )
+        )
+    print(
+        f"{'variant':<10}{'size x':>8}{'speed x b=1':>13}{'speed x b=256':>15}"
+        f"{'med b=1 ms':>12}{'med b=256 ms':>14}{'agreement':>11}"
+    )
     for name, size, s1, s256, p1, p256, agree in rows:
-        print(f"{name:<10}{size:>8.2f}{s1:>13.2f}{s256:>15.2f}{p1:>12.2f}"
-              f"{p256:>14.1f}{agree:>11.3f}")
+        print(
+            f"{name:<10}{size:>8.2f}{s1:>13.2f}{s256:>15.2f}{p1:>12.2f}"
+            f"{p256:>14.1f}{agree:>11.3f}"
+        )
     print("size x / speed x: float32 over variant (> 1 = smaller / faster).")
 
 

@@ -33,7 +33,7 @@ def plain_fit(module, X, y, lengths, *, epochs, batch_size, lr, seed):
     for _ in range(epochs):
         perm = torch.randperm(len(X), generator=g)
         for i in range(0, len(X), batch_size):
-            idx = perm[i:i + batch_size]
+            idx = perm[i : i + batch_size]
             opt.zero_grad()
             loss = loss_fn(module(X[idx], lengths[idx]), y[idx])
             loss.backward()
@@ -68,8 +68,9 @@ def bench_fixed(n, t, f, epochs, repeats):
     def plain():
         torch.manual_seed(0)
         module = SequenceNet(f, 2, hidden_size=64)
-        plain_fit(module, Xt, yt, lengths, epochs=epochs, batch_size=64,
-                  lr=1e-3, seed=0)
+        plain_fit(
+            module, Xt, yt, lengths, epochs=epochs, batch_size=64, lr=1e-3, seed=0
+        )
 
     def skorch_plain():
         from skorch import NeuralNetClassifier
@@ -83,10 +84,17 @@ def bench_fixed(n, t, f, epochs, repeats):
                 return self.net(x, torch.full((len(x),), x.shape[1]))
 
         torch.manual_seed(0)
-        NeuralNetClassifier(Module, max_epochs=epochs, batch_size=64, lr=1e-3,
-                            optimizer=torch.optim.Adam, train_split=None,
-                            criterion=nn.CrossEntropyLoss, verbose=0,
-                            iterator_train__shuffle=True).fit(X, y)
+        NeuralNetClassifier(
+            Module,
+            max_epochs=epochs,
+            batch_size=64,
+            lr=1e-3,
+            optimizer=torch.optim.Adam,
+            train_split=None,
+            criterion=nn.CrossEntropyLoss,
+            verbose=0,
+            iterator_train__shuffle=True,
+        ).fit(X, y)
 
     plain()  # warm-up: first calls pay for kernel selection and allocation
     # interleaved rounds, best of each: drift of the machine hits all three
@@ -95,17 +103,24 @@ def bench_fixed(n, t, f, epochs, repeats):
         for name, fn in (("plain", plain), ("ours", ours), ("skorch", skorch_plain)):
             times[name].append(best_of(fn, 1))
     t_plain, t_ours, t_skorch = (min(times[k]) for k in ("plain", "ours", "skorch"))
-    print(f"[fixed length] n={n}, T={t}, F={f}, LSTM hidden 64, batch 64, "
-          f"{epochs} epochs")
+    print(
+        f"[fixed length] n={n}, T={t}, F={f}, LSTM hidden 64, batch 64, {epochs} epochs"
+    )
     print(f"  plain PyTorch loop     {t_plain / epochs:7.3f} s/epoch   1.00x")
-    print(f"  SequenceClassifier     {t_ours / epochs:7.3f} s/epoch   "
-          f"{t_ours / t_plain:.2f}x   (target <= 1.05x; whole fit / epochs)")
+    print(
+        f"  SequenceClassifier     {t_ours / epochs:7.3f} s/epoch   "
+        f"{t_ours / t_plain:.2f}x   (target <= 1.05x; whole fit / epochs)"
+    )
     steady = min(epoch_durations)
-    print(f"    its epochs alone     {steady:7.3f} s/epoch   "
-          f"{steady / (t_plain / epochs):.2f}x   (without input validation, "
-          "net set-up and the final history)")
-    print(f"  plain skorch net       {t_skorch / epochs:7.3f} s/epoch   "
-          f"{t_skorch / t_plain:.2f}x")
+    print(
+        f"    its epochs alone     {steady:7.3f} s/epoch   "
+        f"{steady / (t_plain / epochs):.2f}x   (without input validation, "
+        "net set-up and the final history)"
+    )
+    print(
+        f"  plain skorch net       {t_skorch / epochs:7.3f} s/epoch   "
+        f"{t_skorch / t_plain:.2f}x"
+    )
     return X, y
 
 
@@ -115,8 +130,9 @@ def bench_ragged(n, f, epochs, repeats):
     lengths[0] = 400
     X = [rng.normal(size=(k, f)).astype(np.float32) for k in lengths]
     y = np.array([int(x[-1, 0] > 0) for x in X])
-    clf = SequenceClassifier(hidden_size=64, batch_size=64, max_epochs=epochs,
-                             random_state=0)
+    clf = SequenceClassifier(
+        hidden_size=64, batch_size=64, max_epochs=epochs, random_state=0
+    )
     clf.set_params(max_epochs=1).fit(X[:256], y[:256])  # warm-up
     clf.set_params(max_epochs=epochs)
     t_ours = best_of(lambda: clf.fit(X, y), repeats)
@@ -124,7 +140,7 @@ def bench_ragged(n, f, epochs, repeats):
     max_len = int(lengths.max())
     padded = np.zeros((n, max_len, f), dtype=np.float32)
     for i, x in enumerate(X):
-        padded[i, :len(x)] = x
+        padded[i, : len(x)] = x
     Xt, yt = torch.from_numpy(padded), torch.from_numpy(y)
     lt = torch.from_numpy(lengths)
 
@@ -138,14 +154,22 @@ def bench_ragged(n, f, epochs, repeats):
     module = clf.net_.module_.eval()
     with torch.no_grad():
         ref = module.encode(Xt[:64], lt[:64])
-        ours = torch.cat([module.encode(torch.from_numpy(x)[None],
-                                        torch.tensor([len(x)])) for x in X[:64]])
+        ours = torch.cat(
+            [
+                module.encode(torch.from_numpy(x)[None], torch.tensor([len(x)]))
+                for x in X[:64]
+            ]
+        )
     diff = float((ref - ours).abs().max())
-    print(f"[ragged] n={n}, lengths lognormal median {int(np.median(lengths))}, "
-          f"max {max_len}, {epochs} epochs")
+    print(
+        f"[ragged] n={n}, lengths lognormal median {int(np.median(lengths))}, "
+        f"max {max_len}, {epochs} epochs"
+    )
     print(f"  global max padding     {t_pad / epochs:7.3f} s/epoch   1.00x")
-    print(f"  bucketed (ours)        {t_ours / epochs:7.3f} s/epoch   "
-          f"{t_pad / t_ours:.1f}x faster (target >= 5x)")
+    print(
+        f"  bucketed (ours)        {t_ours / epochs:7.3f} s/epoch   "
+        f"{t_pad / t_ours:.1f}x faster (target >= 5x)"
+    )
     print(f"  max |last state difference| = {diff:.2e}")
 
 
@@ -157,8 +181,10 @@ def bench_predict(X, y, repeats):
 
     def raw():
         with torch.no_grad():
-            outs = [torch.softmax(module(Xt[i:i + 256], lengths[i:i + 256]), 1)
-                    for i in range(0, len(X), 256)]
+            outs = [
+                torch.softmax(module(Xt[i : i + 256], lengths[i : i + 256]), 1)
+                for i in range(0, len(X), 256)
+            ]
             return torch.cat(outs).numpy()
 
     raw()  # warm-up
@@ -167,8 +193,10 @@ def bench_predict(X, y, repeats):
     t_raw = min(t_raw, best_of(raw, repeats))
     print(f"[predict_proba] n={len(X)}")
     print(f"  raw no_grad inference  {t_raw:7.3f} s   1.00x")
-    print(f"  predict_proba (ours)   {t_ours:7.3f} s   {t_ours / t_raw:.2f}x "
-          "(target <= 1.05x)")
+    print(
+        f"  predict_proba (ours)   {t_ours:7.3f} s   {t_ours / t_raw:.2f}x "
+        "(target <= 1.05x)"
+    )
 
 
 def main():

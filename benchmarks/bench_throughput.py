@@ -91,8 +91,9 @@ def bench_loading(seqs, y, repeats):
     n_batches = -(-seqs.n_samples // BATCH)
 
     def ours():
-        for _ in BucketLoader(ds, batch_size=BATCH, shuffle=True,
-                              generator=np.random.default_rng(0)):
+        for _ in BucketLoader(
+            ds, batch_size=BATCH, shuffle=True, generator=np.random.default_rng(0)
+        ):
             pass
 
     def per_sample():
@@ -103,15 +104,19 @@ def bench_loading(seqs, y, repeats):
             return collate(seqs, idx), torch.as_tensor(y[idx])
 
         loader = torch.utils.data.DataLoader(
-            [(i, None) for i in range(seqs.n_samples)], batch_size=BATCH,
-            shuffle=True, collate_fn=collate_fn)
+            [(i, None) for i in range(seqs.n_samples)],
+            batch_size=BATCH,
+            shuffle=True,
+            collate_fn=collate_fn,
+        )
         for _ in loader:
             pass
 
     def per_sample_getitem():
         # what skorch's default loader does with a map-style dataset
-        loader = torch.utils.data.DataLoader(ds, batch_size=BATCH, shuffle=True,
-                                             collate_fn=lambda items: items)
+        loader = torch.utils.data.DataLoader(
+            ds, batch_size=BATCH, shuffle=True, collate_fn=lambda items: items
+        )
         for _ in loader:
             pass
 
@@ -121,25 +126,39 @@ def bench_loading(seqs, y, repeats):
     print("[batch production, no model]")
     print(f"  BucketLoader (whole-slice collate)        {t_ours:8.0f} us/batch")
     print(f"  DataLoader, sampler + our collate         {t_idx:8.0f} us/batch")
-    print(f"  DataLoader, per-sample __getitem__ only   {t_get:8.0f} us/batch "
-          "(without even padding)")
+    print(
+        f"  DataLoader, per-sample __getitem__ only   {t_get:8.0f} us/batch "
+        "(without even padding)"
+    )
     for bucket_size in (1, 10, 50):
-        batches = bucket_batches(seqs.lengths, BATCH, shuffle=True,
-                                 rng=np.random.default_rng(0),
-                                 bucket_size=bucket_size)
+        batches = bucket_batches(
+            seqs.lengths,
+            BATCH,
+            shuffle=True,
+            rng=np.random.default_rng(0),
+            bucket_size=bucket_size,
+        )
         padded = sum(len(b) * int(seqs.lengths[b].max()) for b in batches)
-        print(f"  bucket_size={bucket_size:<3d} padded steps / valid steps = "
-              f"{padded / seqs.lengths.sum():.2f}")
+        print(
+            f"  bucket_size={bucket_size:<3d} padded steps / valid steps = "
+            f"{padded / seqs.lengths.sum():.2f}"
+        )
 
 
 def plain_batches(seqs, y, device):
-    batches = bucket_batches(seqs.lengths, BATCH, shuffle=True,
-                             rng=np.random.default_rng(0))
+    batches = bucket_batches(
+        seqs.lengths, BATCH, shuffle=True, rng=np.random.default_rng(0)
+    )
     out = []
     for idx in batches:
         Xi = collate(seqs, idx)
-        out.append((Xi["x"].to(device), Xi["lengths"].to(device),
-                    torch.as_tensor(y[idx]).to(device)))
+        out.append(
+            (
+                Xi["x"].to(device),
+                Xi["lengths"].to(device),
+                torch.as_tensor(y[idx]).to(device),
+            )
+        )
     return batches, out
 
 
@@ -147,8 +166,11 @@ def plain_fit(module, batches, epochs, autocast=False):
     opt = torch.optim.Adam(module.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     module.train()
-    ctx = (torch.autocast("cpu", dtype=torch.bfloat16) if autocast
-           else contextlib.nullcontext())
+    ctx = (
+        torch.autocast("cpu", dtype=torch.bfloat16)
+        if autocast
+        else contextlib.nullcontext()
+    )
     for _ in range(epochs):
         for x, lengths, yi in batches:
             opt.zero_grad()
@@ -161,11 +183,16 @@ def plain_fit(module, batches, epochs, autocast=False):
 
 def plain_predict(module, batches, autocast=False):
     module.eval()
-    ctx = (torch.autocast("cpu", dtype=torch.bfloat16) if autocast
-           else contextlib.nullcontext())
+    ctx = (
+        torch.autocast("cpu", dtype=torch.bfloat16)
+        if autocast
+        else contextlib.nullcontext()
+    )
     with torch.inference_mode(), ctx:
-        return [torch.softmax(module(x, lengths).float(), 1).cpu()
-                for x, lengths, _ in batches]
+        return [
+            torch.softmax(module(x, lengths).float(), 1).cpu()
+            for x, lengths, _ in batches
+        ]
 
 
 def bench_fit_predict(X, y, seqs, *, epochs, repeats, device, peak):
@@ -184,8 +211,13 @@ def bench_fit_predict(X, y, seqs, *, epochs, repeats, device, peak):
     def plain_bf16():
         plain_fit(module(), tensors, epochs, autocast=True)
 
-    clf = SequenceClassifier(hidden_size=H, batch_size=BATCH, max_epochs=epochs,
-                             device=device, random_state=0)
+    clf = SequenceClassifier(
+        hidden_size=H,
+        batch_size=BATCH,
+        max_epochs=epochs,
+        device=device,
+        random_state=0,
+    )
 
     def ours():
         clf.fit(X, y)
@@ -195,18 +227,24 @@ def bench_fit_predict(X, y, seqs, *, epochs, repeats, device, peak):
     t_ours = best_of(ours, repeats)
     t_plain = min(t_plain, best_of(plain, repeats))  # interleave against drift
     train_flops = 3 * fwd * epochs
-    print(f"[fit] n={n} ragged (median length {int(np.median(seqs.lengths))}, "
-          f"max {int(seqs.lengths.max())}), F={F}, LSTM H={H}, batch {BATCH}, "
-          f"{epochs} epochs, {device}")
+    print(
+        f"[fit] n={n} ragged (median length {int(np.median(seqs.lengths))}, "
+        f"max {int(seqs.lengths.max())}), F={F}, LSTM H={H}, batch {BATCH}, "
+        f"{epochs} epochs, {device}"
+    )
     for name, t in (("plain PyTorch loop", t_plain), ("SequenceClassifier", t_ours)):
         gflops = train_flops / t / 1e9
-        print(f"  {name:<22s} {n * epochs / t:9.0f} samples/s  "
-              f"{t / t_plain:5.2f}x time   LSTM {gflops:6.1f} GFLOP/s = "
-              f"{gflops / peak:5.1%} of peak")
+        print(
+            f"  {name:<22s} {n * epochs / t:9.0f} samples/s  "
+            f"{t / t_plain:5.2f}x time   LSTM {gflops:6.1f} GFLOP/s = "
+            f"{gflops / peak:5.1%} of peak"
+        )
     if device == "cpu":
         t_bf16 = best_of(plain_bf16, repeats)
-        print(f"  plain loop, CPU bf16 autocast {n * epochs / t_bf16:9.0f} "
-              f"samples/s  {t_plain / t_bf16:.2f}x speed-up")
+        print(
+            f"  plain loop, CPU bf16 autocast {n * epochs / t_bf16:9.0f} "
+            f"samples/s  {t_plain / t_bf16:.2f}x speed-up"
+        )
 
     trained = clf.net_.module_
     trained_tensors = tensors
@@ -224,13 +262,16 @@ def bench_fit_predict(X, y, seqs, *, epochs, repeats, device, peak):
     print(f"[predict] same data, batches of {BATCH} (predict_proba uses 256)")
     for name, t in (("raw inference_mode", t_raw), ("predict_proba", t_pred)):
         gflops = fwd / t / 1e9
-        print(f"  {name:<22s} {n / t:9.0f} samples/s  {t / t_raw:5.2f}x time   "
-              f"LSTM {gflops:6.1f} GFLOP/s = {gflops / peak:5.1%} of peak")
+        print(
+            f"  {name:<22s} {n / t:9.0f} samples/s  {t / t_raw:5.2f}x time   "
+            f"LSTM {gflops:6.1f} GFLOP/s = {gflops / peak:5.1%} of peak"
+        )
     if device == "cpu":
-        t_bf = best_of(lambda: plain_predict(trained, trained_tensors, True),
-                       repeats)
-        print(f"  raw, CPU bf16 autocast {n / t_bf:9.0f} samples/s  "
-              f"{t_raw / t_bf:.2f}x speed-up")
+        t_bf = best_of(lambda: plain_predict(trained, trained_tensors, True), repeats)
+        print(
+            f"  raw, CPU bf16 autocast {n / t_bf:9.0f} samples/s  "
+            f"{t_raw / t_bf:.2f}x speed-up"
+        )
 
 
 def bench_compile(repeats, device):
@@ -258,8 +299,10 @@ def bench_compile(repeats, device):
         return
     print("[torch.compile] 20 fixed-length training steps (T=30)")
     print(f"  eager     {t_eager * 1e3:8.1f} ms")
-    print(f"  compiled  {t_comp * 1e3:8.1f} ms  ({t_eager / t_comp:.2f}x speed-up, "
-          f"first call incl. compilation {t_first:.1f} s)")
+    print(
+        f"  compiled  {t_comp * 1e3:8.1f} ms  ({t_eager / t_comp:.2f}x speed-up, "
+        f"first call incl. compilation {t_first:.1f} s)"
+    )
 
 
 def bench_memory(n):
@@ -272,20 +315,28 @@ def bench_memory(n):
     padded_bytes = n * int(lengths.max()) * 4 * 4
     # a tiny fit first, so torch's one-off start-up allocations (thread pools,
     # kernels' scratch buffers) are not counted against the data
-    SequenceClassifier(hidden_size=8, batch_size=256, max_epochs=1,
-                       random_state=0).fit(X[:512], y[:512])
+    SequenceClassifier(hidden_size=8, batch_size=256, max_epochs=1, random_state=0).fit(
+        X[:512], y[:512]
+    )
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    SequenceClassifier(hidden_size=8, batch_size=256, max_epochs=1,
-                       random_state=0).fit(X, y)
+    SequenceClassifier(hidden_size=8, batch_size=256, max_epochs=1, random_state=0).fit(
+        X, y
+    )
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     growth = max(after - before, 0)
-    print(f"[memory] fit on {n} short sequences (3-15 steps, one of 200), 4 "
-          "features, 1 epoch")
-    print(f"  input {input_bytes / 2**20:.0f} MiB; one globally padded tensor "
-          f"would be {padded_bytes / 2**20:.0f} MiB")
-    print(f"  peak RSS growth during fit {growth / 2**20:.0f} MiB = "
-          f"{growth / input_bytes:.2f}x the input "
-          f"({growth / padded_bytes:.2f}x the padded tensor)")
+    print(
+        f"[memory] fit on {n} short sequences (3-15 steps, one of 200), 4 "
+        "features, 1 epoch"
+    )
+    print(
+        f"  input {input_bytes / 2**20:.0f} MiB; one globally padded tensor "
+        f"would be {padded_bytes / 2**20:.0f} MiB"
+    )
+    print(
+        f"  peak RSS growth during fit {growth / 2**20:.0f} MiB = "
+        f"{growth / input_bytes:.2f}x the input "
+        f"({growth / padded_bytes:.2f}x the padded tensor)"
+    )
 
 
 def _grid_fit(limit):
@@ -301,13 +352,24 @@ def _grid_fit(limit):
     if not limit:
         _threads.dask_worker_threads = lambda: None
     try:
-        with distributed.LocalCluster(n_workers=1, threads_per_worker=2,
-                                      processes=False,
-                                      dashboard_address=None) as cluster, \
-                distributed.Client(cluster), parallel_backend("dask"):
+        with (
+            distributed.LocalCluster(
+                n_workers=1,
+                threads_per_worker=2,
+                processes=False,
+                dashboard_address=None,
+            ) as cluster,
+            distributed.Client(cluster),
+            parallel_backend("dask"),
+        ):
             start = time.perf_counter()
-            GridSearchCV(SequenceClassifier(max_epochs=2, random_state=0), grid,
-                         cv=2, n_jobs=-1, refit=False).fit(X, y)
+            GridSearchCV(
+                SequenceClassifier(max_epochs=2, random_state=0),
+                grid,
+                cv=2,
+                n_jobs=-1,
+                refit=False,
+            ).fit(X, y)
             return time.perf_counter() - start
     finally:
         _threads.dask_worker_threads = original
@@ -318,22 +380,29 @@ def bench_dask():
     t_on = _grid_fit(limit=True)
     t_off = min(t_off, _grid_fit(limit=False))
     t_on = min(t_on, _grid_fit(limit=True))
-    print(f"[dask] 8 fits on one worker process with 2 task threads, "
-          f"{torch.get_num_threads()} torch threads by default")
+    print(
+        f"[dask] 8 fits on one worker process with 2 task threads, "
+        f"{torch.get_num_threads()} torch threads by default"
+    )
     print(f"  no thread budget   {t_off:6.1f} s")
     print(f"  thread budget      {t_on:6.1f} s   ({t_off / t_on:.2f}x)")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--small", action="store_true",
-                        help="a quick run (fewer samples and repeats)")
+    parser.add_argument(
+        "--small", action="store_true", help="a quick run (fewer samples and repeats)"
+    )
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--memory", action="store_true",
-                        help="only the peak-memory check (fresh process)")
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="only the peak-memory check (fresh process)",
+    )
     parser.add_argument("--memory-n", type=int, default=200_000)
-    parser.add_argument("--dask", action="store_true",
-                        help="only the Dask thread-budget comparison")
+    parser.add_argument(
+        "--dask", action="store_true", help="only the Dask thread-budget comparison"
+    )
     args = parser.parse_args()
     if args.memory:
         bench_memory(args.memory_n)
@@ -343,15 +412,17 @@ def main():
         return
     n, epochs, repeats = (1024, 2, 2) if args.small else (8192, 3, 3)
     device = args.device
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"device {device}")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}"
+    )
     peak = peak_gflops(device)
     print(f"[peak] sgemm 2048^3: {peak:.0f} GFLOP/s")
     X, y = make_data(n)
     seqs = check_sequences(X)
     bench_loading(seqs, y, repeats)
-    bench_fit_predict(X, y, seqs, epochs=epochs, repeats=repeats, device=device,
-                      peak=peak)
+    bench_fit_predict(
+        X, y, seqs, epochs=epochs, repeats=repeats, device=device, peak=peak
+    )
     bench_compile(repeats, device)
 
 

@@ -69,35 +69,61 @@ from sklearn_seq.preprocessing import SequenceScaler
 #   2018", arXiv:1811.00075 (quoted from memory, hence UNSURE).
 PUBLISHED = {
     "GunPoint": {
-        "FCN W17": 1.000, "FCN F19": 1.00, "ResNet F19": 0.99,
-        "LSTM-FCN K18": 1.000, "DTW": 0.913, "DTW full": 0.907,
+        "FCN W17": 1.000,
+        "FCN F19": 1.00,
+        "ResNet F19": 0.99,
+        "LSTM-FCN K18": 1.000,
+        "DTW": 0.913,
+        "DTW full": 0.907,
     },
     "ItalyPowerDemand": {
-        "FCN W17": 0.970, "FCN F19": 0.96, "ResNet F19": 0.96,
-        "LSTM-FCN K18": 0.962, "DTW": 0.955, "DTW full": 0.950,
+        "FCN W17": 0.970,
+        "FCN F19": 0.96,
+        "ResNet F19": 0.96,
+        "LSTM-FCN K18": 0.962,
+        "DTW": 0.955,
+        "DTW full": 0.950,
     },
     "ArrowHead": {
         # Not among Wang et al.'s 44 data sets. Karim et al. list 0.663 for
         # full-window DTW, where the UCR archive page reads, as far as we
         # remember, an error of 0.297 (0.703): not checked, so left out.
-        "FCN W17": None, "FCN F19": 0.85, "ResNet F19": 0.84,
-        "LSTM-FCN K18": 0.897, "DTW": 0.800, "DTW full": None,
+        "FCN W17": None,
+        "FCN F19": 0.85,
+        "ResNet F19": 0.84,
+        "LSTM-FCN K18": 0.897,
+        "DTW": 0.800,
+        "DTW full": None,
     },
     "BasicMotions": {
         # UEA 2018 data set: in neither the UCR 2015 nor Baydogan's archive.
-        "FCN W17": None, "FCN F19": None, "ResNet F19": None,
-        "LSTM-FCN K18": None, "DTW": None, "DTW full": 0.975,
+        "FCN W17": None,
+        "FCN F19": None,
+        "ResNet F19": None,
+        "LSTM-FCN K18": None,
+        "DTW": None,
+        "DTW full": 0.975,
     },
     "JapaneseVowels": {
         # Fawaz et al. used Baydogan's copy (same 270/370 split), resampled to
         # equal length; we feed the unequal-length series as they are.
-        "FCN W17": None, "FCN F19": 0.99, "ResNet F19": 0.99,
-        "LSTM-FCN K18": None, "DTW": None, "DTW full": 0.949,
+        "FCN W17": None,
+        "FCN F19": 0.99,
+        "ResNet F19": 0.99,
+        "LSTM-FCN K18": None,
+        "DTW": None,
+        "DTW full": 0.949,
     },
 }
 UNSURE = {("BasicMotions", "DTW full"), ("JapaneseVowels", "DTW full")}
-PUBLISHED_COLUMNS = ["FCN W17", "FCN F19", "ResNet F19", "LSTM-FCN K18", "DTW",
-                     "DTW full"]
+PUBLISHED_COLUMNS = [
+    "FCN W17",
+    "FCN F19",
+    "ResNet F19",
+    "LSTM-FCN K18",
+    "DTW",
+    "DTW full",
+]
 
 MODELS = {
     "FCN": {"cell": "fcn"},
@@ -105,19 +131,26 @@ MODELS = {
     "GRU": {"cell": "gru"},
 }
 
-DEFAULT_DATASETS = ["GunPoint", "ItalyPowerDemand", "ArrowHead", "BasicMotions",
-                    "JapaneseVowels"]
+DEFAULT_DATASETS = [
+    "GunPoint",
+    "ItalyPowerDemand",
+    "ArrowHead",
+    "BasicMotions",
+    "JapaneseVowels",
+]
 
 
 def _import_aeon():
     try:
         import aeon.datasets
     except ImportError:
-        sys.exit("bench_ucr.py reads the UCR/UEA data sets that ship with aeon, "
-                 "which is not installed. Install it with\n\n"
-                 "    .venv/bin/pip install aeon\n\n"
-                 "(an optional benchmark dependency; sklearn_seq never imports "
-                 "it).")
+        sys.exit(
+            "bench_ucr.py reads the UCR/UEA data sets that ship with aeon, "
+            "which is not installed. Install it with\n\n"
+            "    .venv/bin/pip install aeon\n\n"
+            "(an optional benchmark dependency; sklearn_seq never imports "
+            "it)."
+        )
     return aeon.datasets
 
 
@@ -144,12 +177,11 @@ def load_shipped(name, split):
     path = os.path.join(folder, f"{name}_{split}.ts")
     if not os.path.exists(path):
         shipped = sorted(
-            d for d in os.listdir(os.path.dirname(folder))
-            if os.path.exists(os.path.join(os.path.dirname(folder), d,
-                                           f"{d}_TRAIN.ts"))
+            d
+            for d in os.listdir(os.path.dirname(folder))
+            if os.path.exists(os.path.join(os.path.dirname(folder), d, f"{d}_TRAIN.ts"))
         )
-        sys.exit(f"{name} does not ship with this aeon; shipped: "
-                 f"{', '.join(shipped)}")
+        sys.exit(f"{name} does not ship with this aeon; shipped: {', '.join(shipped)}")
     X, y = datasets.load_from_ts_file(path)
     if isinstance(X, np.ndarray):  # (n_cases, n_channels, n_timepoints)
         X = np.ascontiguousarray(X.transpose(0, 2, 1), dtype=np.float32)
@@ -167,13 +199,15 @@ def _fmt(value, unsure=False):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="*", default=DEFAULT_DATASETS)
-    parser.add_argument("--models", nargs="*", default=list(MODELS),
-                        choices=list(MODELS))
+    parser.add_argument(
+        "--models", nargs="*", default=list(MODELS), choices=list(MODELS)
+    )
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads (0: torch's own choice)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads (0: torch's own choice)"
+    )
     args = parser.parse_args()
     _import_aeon()
     if args.threads:
@@ -186,56 +220,85 @@ def main():
         X_test, y_test = load_shipped(name, "TEST")
         lengths = sorted({len(x) for x in X_train} | {len(x) for x in X_test})
         n_features = X_train[0].shape[-1]
-        shape = (f"{len(y_train)}/{len(y_test)} cases, "
-                 f"{lengths[0]}-{lengths[-1]} steps" if len(lengths) > 1 else
-                 f"{len(y_train)}/{len(y_test)} cases, {lengths[0]} steps")
-        print(f"{name}: {shape}, {n_features} feature(s), "
-              f"{len(np.unique(y_train))} classes", flush=True)
+        shape = (
+            f"{len(y_train)}/{len(y_test)} cases, {lengths[0]}-{lengths[-1]} steps"
+            if len(lengths) > 1
+            else f"{len(y_train)}/{len(y_test)} cases, {lengths[0]} steps"
+        )
+        print(
+            f"{name}: {shape}, {n_features} feature(s), "
+            f"{len(np.unique(y_train))} classes",
+            flush=True,
+        )
         row = {"dataset": name}
         for model in args.models:
             scores, fit_times = [], []
             for seed in range(args.seeds):
-                clf = make_pipeline(SequenceScaler(), SequenceClassifier(
-                    **MODELS[model], lr=1e-3, batch_size=args.batch_size,
-                    max_epochs=args.epochs, random_state=seed,
-                ))
+                clf = make_pipeline(
+                    SequenceScaler(),
+                    SequenceClassifier(
+                        **MODELS[model],
+                        lr=1e-3,
+                        batch_size=args.batch_size,
+                        max_epochs=args.epochs,
+                        random_state=seed,
+                    ),
+                )
                 tic = time.perf_counter()
                 clf.fit(X_train, y_train)
                 fit_times.append(time.perf_counter() - tic)
                 scores.append(clf.score(X_test, y_test))
-                print(f"  {model:9s} seed {seed} acc {scores[-1]:.3f} "
-                      f"fit {fit_times[-1]:.1f}s", flush=True)
+                print(
+                    f"  {model:9s} seed {seed} acc {scores[-1]:.3f} "
+                    f"fit {fit_times[-1]:.1f}s",
+                    flush=True,
+                )
             row[model] = (np.mean(scores), np.min(scores), np.max(scores))
             row[model + " s"] = np.mean(fit_times)
         rows.append(row)
     total = time.perf_counter() - start
 
-    print(f"\nTest accuracy, default train/test split; ours: {args.epochs} "
-          f"epochs, mean over {args.seeds} seed(s), torch threads "
-          f"{torch.get_num_threads()}; published: see PUBLISHED in this file "
-          "('?' = quoted from memory, '-' = none we could check)")
-    header = (["dataset"] + [f"{m} (ours)" for m in args.models]
-              + PUBLISHED_COLUMNS)
+    print(
+        f"\nTest accuracy, default train/test split; ours: {args.epochs} "
+        f"epochs, mean over {args.seeds} seed(s), torch threads "
+        f"{torch.get_num_threads()}; published: see PUBLISHED in this file "
+        "('?' = quoted from memory, '-' = none we could check)"
+    )
+    header = ["dataset"] + [f"{m} (ours)" for m in args.models] + PUBLISHED_COLUMNS
     widths = [max(16, len(header[0]))] + [max(7, len(h)) for h in header[1:]]
-    print("  ".join(h.rjust(w) if i else h.ljust(w)
-                    for i, (h, w) in enumerate(zip(header, widths))))
+    print(
+        "  ".join(
+            h.rjust(w) if i else h.ljust(w)
+            for i, (h, w) in enumerate(zip(header, widths))
+        )
+    )
     for row in rows:
         published = PUBLISHED.get(row["dataset"], {})
         cells = [row["dataset"]]
         cells += [_fmt(row[m][0]) for m in args.models]
-        cells += [_fmt(published.get(c), (row["dataset"], c) in UNSURE)
-                  for c in PUBLISHED_COLUMNS]
-        print("  ".join(c.rjust(w) if i else c.ljust(w)
-                        for i, (c, w) in enumerate(zip(cells, widths))))
+        cells += [
+            _fmt(published.get(c), (row["dataset"], c) in UNSURE)
+            for c in PUBLISHED_COLUMNS
+        ]
+        print(
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w)
+                for i, (c, w) in enumerate(zip(cells, widths))
+            )
+        )
     if args.seeds > 1:
         print("\nrange over seeds (min-max):")
         for row in rows:
-            print(f"{row['dataset']:16s}  " + "  ".join(
-                f"{m} {row[m][1]:.3f}-{row[m][2]:.3f}" for m in args.models))
+            print(
+                f"{row['dataset']:16s}  "
+                + "  ".join(f"{m} {row[m][1]:.3f}-{row[m][2]:.3f}" for m in args.models)
+            )
     print("\nmean fit time per model (s):")
     for row in rows:
-        print(f"{row['dataset']:16s}  " + "  ".join(
-            f"{m} {row[m + ' s']:.1f}" for m in args.models))
+        print(
+            f"{row['dataset']:16s}  "
+            + "  ".join(f"{m} {row[m + ' s']:.1f}" for m in args.models)
+        )
     print(f"\ntotal wall time {total:.0f}s")
 
 

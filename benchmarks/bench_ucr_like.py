@@ -70,7 +70,7 @@ def make_shapelet_task(n_samples, seed, noise=0.3):
     X += rng.normal(scale=noise, size=(n_samples, N_STEPS))
     starts = rng.integers(0, N_STEPS - PATTERN, size=n_samples)
     for i, (label, start) in enumerate(zip(y, starts)):
-        X[i, start:start + PATTERN] += patterns[label]
+        X[i, start : start + PATTERN] += patterns[label]
     return X.astype(np.float32), y
 
 
@@ -88,10 +88,14 @@ def main():
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--n-train", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads (0: torch's own choice); one thread "
-                        "is fastest for these small batches on a shared 2-core "
-                        "machine")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (0: torch's own choice); one thread "
+        "is fastest for these small batches on a shared 2-core "
+        "machine",
+    )
     parser.add_argument("--models", nargs="*", default=list(MODELS))
     args = parser.parse_args()
     if args.threads:
@@ -104,24 +108,34 @@ def main():
         X_test, y_test = make_shapelet_task(300, seed=2000 + seed)
         for name in args.models:
             clf = SequenceClassifier(
-                **MODELS[name], lr=1e-3, batch_size=16, max_epochs=args.epochs,
+                **MODELS[name],
+                lr=1e-3,
+                batch_size=16,
+                max_epochs=args.epochs,
                 random_state=seed,
             )
             tic = time.perf_counter()
             clf.fit(X_train, y_train)
             times[name].append(time.perf_counter() - tic)
             scores[name].append(clf.score(X_test, y_test))
-            print(f"seed {seed} {name:9s} acc {scores[name][-1]:.3f} "
-                  f"fit {times[name][-1]:.1f}s", flush=True)
+            print(
+                f"seed {seed} {name:9s} acc {scores[name][-1]:.3f} "
+                f"fit {times[name][-1]:.1f}s",
+                flush=True,
+            )
 
-    print(f"\n{N_STEPS} steps, {args.n_train} training cases, 300 test cases, "
-          f"3 classes, {args.epochs} epochs, {args.seeds} seed(s), "
-          f"torch threads {torch.get_num_threads()}")
+    print(
+        f"\n{N_STEPS} steps, {args.n_train} training cases, 300 test cases, "
+        f"3 classes, {args.epochs} epochs, {args.seeds} seed(s), "
+        f"torch threads {torch.get_num_threads()}"
+    )
     print(f"{'model':10s} {'accuracy':>9s} {'min':>6s} {'max':>6s} {'fit s':>7s}")
     for name in args.models:
         acc = np.array(scores[name])
-        print(f"{name:10s} {acc.mean():9.3f} {acc.min():6.3f} {acc.max():6.3f} "
-              f"{np.mean(times[name]):7.1f}")
+        print(
+            f"{name:10s} {acc.mean():9.3f} {acc.min():6.3f} {acc.max():6.3f} "
+            f"{np.mean(times[name]):7.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -67,8 +67,7 @@ def make_transactions(n_legit, n_fraud, rng):
         burst = slice(start, start + 3)
         fraud = y[i] == 1
         # legitimate cards show at most one sign, frauds all of them
-        signs = (np.ones(3, bool) if fraud
-                 else rng.random(3) < [0.15, 0.15, 0.15])
+        signs = np.ones(3, bool) if fraud else rng.random(3) < [0.15, 0.15, 0.15]
         if signs[0]:  # quick small payments
             amount[i, burst] = rng.normal(0.5, 0.4, size=3)
             gap[i, burst] = np.log1p(rng.exponential(0.1, size=3))
@@ -84,30 +83,47 @@ def make_transactions(n_legit, n_fraud, rng):
 rng = np.random.default_rng(0)
 X_train, y_train = make_transactions(N_LEGIT, N_FRAUD, rng)
 X_test, y_test = make_transactions(N_LEGIT, N_FRAUD, rng)
-print(f"train: {len(y_train)} cards, {y_train.sum()} frauds; "
-      f"test: {len(y_test)} cards, {y_test.sum()} frauds")
+print(
+    f"train: {len(y_train)} cards, {y_train.sum()} frauds; "
+    f"test: {len(y_test)} cards, {y_test.sum()} frauds"
+)
 
 
 def lstm(**params):
-    return SequenceClassifier(hidden_size=16, lr=1e-2, batch_size=128,
-                              max_epochs=EPOCHS, random_state=0, **params)
+    return SequenceClassifier(
+        hidden_size=16,
+        lr=1e-2,
+        batch_size=128,
+        max_epochs=EPOCHS,
+        random_state=0,
+        **params,
+    )
 
 
 models = {
     "cross-entropy": lstm(),
     "class weights": lstm(class_weight="balanced"),
     "focal loss": lstm(criterion=FocalLoss(gamma=2.0)),
-    "SMOTE": make_pipeline(SequenceFlattener(),
-                           SMOTE(sampling_strategy=0.1, random_state=0),
-                           SequenceReshaper(), lstm()),
+    "SMOTE": make_pipeline(
+        SequenceFlattener(),
+        SMOTE(sampling_strategy=0.1, random_state=0),
+        SequenceReshaper(),
+        lstm(),
+    ),
     "augmentation": make_pipeline(
-        AugmentationOverSampler(["jitter", "magnitude_warp", "time_warp"],
-                                sampling_strategy=0.1, random_state=0),
-        lstm()),
+        AugmentationOverSampler(
+            ["jitter", "magnitude_warp", "time_warp"],
+            sampling_strategy=0.1,
+            random_state=0,
+        ),
+        lstm(),
+    ),
     "focal + threshold": TunedThresholdClassifierCV(
         lstm(criterion=FocalLoss(gamma=2.0)),
         scoring=make_cost_scorer(fp_cost=1, fn_cost=100),
-        cv=StratifiedKFold(3, shuffle=True, random_state=0), random_state=0),
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+        random_state=0,
+    ),
 }
 
 
@@ -117,8 +133,10 @@ def recall_at_precision(y, scores, precision=0.5):
 
 
 cost = make_cost_scorer(fp_cost=1, fn_cost=100)
-header = (f"{'strategy':<18} {'PR-AUC':>7} {'F2':>6} {'R@P50':>6} "
-          f"{'cost/1k':>8} {'accuracy':>8} {'fit s':>6}")
+header = (
+    f"{'strategy':<18} {'PR-AUC':>7} {'F2':>6} {'R@P50':>6} "
+    f"{'cost/1k':>8} {'accuracy':>8} {'fit s':>6}"
+)
 print(header, "-" * len(header), sep="\n")
 for name, model in models.items():
     start = time.perf_counter()
@@ -136,5 +154,7 @@ for name, model in models.items():
     if name == "focal + threshold":
         row += f"   (threshold {model.best_threshold_:.3f})"
     print(row, flush=True)
-print(f"(never flagging: accuracy {1 - y_test.mean():.4f}, cost/1k "
-      f"{1000 * 100 * y_test.mean():.1f})")
+print(
+    f"(never flagging: accuracy {1 - y_test.mean():.4f}, cost/1k "
+    f"{1000 * 100 * y_test.mean():.1f})"
+)

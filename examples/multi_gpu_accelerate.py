@@ -49,15 +49,20 @@ def parse_args(argv=None):
     )
     parser.add_argument("--n-samples", type=int, default=20_000)
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--batch-size", type=int, default=64,
-                        help="sequences per batch and process")
+    parser.add_argument(
+        "--batch-size", type=int, default=64, help="sequences per batch and process"
+    )
     parser.add_argument("--hidden-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--mixed-precision", default="no",
-                        choices=["no", "bf16", "fp16"],
-                        help="overrides the accelerate config")
-    parser.add_argument("--save", default=None,
-                        help="path of a state_dict to write (main process)")
+    parser.add_argument(
+        "--mixed-precision",
+        default="no",
+        choices=["no", "bf16", "fp16"],
+        help="overrides the accelerate config",
+    )
+    parser.add_argument(
+        "--save", default=None, help="path of a state_dict to write (main process)"
+    )
     return parser.parse_args(argv)
 
 
@@ -66,8 +71,10 @@ def main(argv=None):
     try:
         from accelerate import Accelerator
     except ImportError:
-        sys.exit("This example needs Hugging Face Accelerate: "
-                 "pip install 'accelerate>=0.30'.")
+        sys.exit(
+            "This example needs Hugging Face Accelerate: "
+            "pip install 'accelerate>=0.30'."
+        )
     import numpy as np
     import torch
     from skorch.hf import AccelerateMixin
@@ -84,8 +91,9 @@ def main(argv=None):
     class ShardedBucketLoader(BucketLoader):
         """This process's share of the bucketed batches, on its device."""
 
-        def __init__(self, dataset, process_index=0, num_processes=1,
-                     device="cpu", **kwargs):
+        def __init__(
+            self, dataset, process_index=0, num_processes=1, device="cpu", **kwargs
+        ):
             super().__init__(dataset, **kwargs)
             self.process_index = process_index
             self.num_processes = num_processes
@@ -100,12 +108,13 @@ def main(argv=None):
                 if i >= n_kept:
                     break
                 if i % self.num_processes == self.process_index:
-                    yield ({k: v.to(self.device) for k, v in Xi.items()},
-                           yi.to(self.device))
+                    yield (
+                        {k: v.to(self.device) for k, v in Xi.items()},
+                        yi.to(self.device),
+                    )
 
     accelerator = Accelerator(mixed_precision=args.mixed_precision)
-    X, y = make_sequence_classification(n_samples=args.n_samples,
-                                        random_state=0)
+    X, y = make_sequence_classification(n_samples=args.n_samples, random_state=0)
     seqs = check_sequences(X)
     classes, y_enc = np.unique(y, return_inverse=True)
     dataset = SequenceDataset(seqs, y_enc.astype(np.int64))
@@ -138,12 +147,15 @@ def main(argv=None):
         correct = 0
         with torch.inference_mode():
             for Xi, yi in BucketLoader(dataset, batch_size=256):
-                out = module(Xi["x"].to(accelerator.device),
-                             Xi["lengths"].to(accelerator.device))
+                out = module(
+                    Xi["x"].to(accelerator.device), Xi["lengths"].to(accelerator.device)
+                )
                 correct += int((out.argmax(1).cpu() == yi).sum())
-        print(f"{accelerator.num_processes} process(es) on "
-              f"{accelerator.device}, training accuracy "
-              f"{correct / len(dataset):.3f}")
+        print(
+            f"{accelerator.num_processes} process(es) on "
+            f"{accelerator.device}, training accuracy "
+            f"{correct / len(dataset):.3f}"
+        )
         if args.save:
             torch.save(module.state_dict(), args.save)
             print(f"saved {args.save}")

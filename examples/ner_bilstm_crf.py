@@ -34,8 +34,10 @@ if "OMP_NUM_THREADS" not in os.environ:
 
 X, y = make_ner_sentences(n_samples=100 if SMALL else 400, random_state=0)
 n_tokens = sum(map(len, X))
-print(f"{len(X)} sentences, {n_tokens} tokens, tags: "
-      f"{sorted({t for tags in y for t in tags})}")
+print(
+    f"{len(X)} sentences, {n_tokens} tokens, tags: "
+    f"{sorted({t for tags in y for t in tags})}"
+)
 print("example:", list(zip(X[0], y[0], strict=True)))
 
 common = {
@@ -61,15 +63,18 @@ for name, model in models.items():
     scores = cross_validate(model, X, y, cv=cv, scoring=scoring)
     f1 = scores["test_entity_f1"]
     acc = scores["test_token_accuracy"]
-    print(f"{name:<12} {f1.mean():>9.3f} ± {f1.std():.3f} "
-          f"{acc.mean():>9.3f} ± {acc.std():.3f} "
-          f"{np.mean(scores['fit_time']):>7.1f} s")
+    print(
+        f"{name:<12} {f1.mean():>9.3f} ± {f1.std():.3f} "
+        f"{acc.mean():>9.3f} ± {acc.std():.3f} "
+        f"{np.mean(scores['fit_time']):>7.1f} s"
+    )
     print(f"{'':<12} total {time.perf_counter() - start:.0f} s")
 
 # Fit the CRF tagger on everything and tag new sentences, with unseen names.
 tagger = models["BiLSTM-CRF"].fit(X, y)
-new = [["Dr.", "Brainski", "flew", "to", "Port", "Velburg", "on", "Monday", "."],
-       ["Zantech", "Labs", "appointed", "Olga", "Novak", "as", "chief",
-        "executive", "."]]
+new = [
+    ["Dr.", "Brainski", "flew", "to", "Port", "Velburg", "on", "Monday", "."],
+    ["Zantech", "Labs", "appointed", "Olga", "Novak", "as", "chief", "executive", "."],
+]
 for sent, tags in zip(new, tagger.predict(new), strict=True):
     print(" ".join(f"{w}/{t}" for w, t in zip(sent, tags, strict=True)))

@@ -47,13 +47,24 @@ OUTPUT = Path(__file__).resolve().parent / "output"
 OUTPUT.mkdir(exist_ok=True)
 N_TRAIN, N_TEST, EPOCHS = (100, 100, 2) if SMALL else (400, 1000, 20)
 
-X, y = make_sequence_classification(N_TRAIN + N_TEST, 25, 2, n_classes=4,
-                                    noise=0.5, dependency_distance=15,
-                                    random_state=0)
+X, y = make_sequence_classification(
+    N_TRAIN + N_TEST,
+    25,
+    2,
+    n_classes=4,
+    noise=0.5,
+    dependency_distance=15,
+    random_state=0,
+)
 X_train, y_train = X[:N_TRAIN], y[:N_TRAIN]
 X_test, y_test = X[N_TRAIN:], y[N_TRAIN:]
-common = {"cell": "gru", "lr": 5e-3, "batch_size": 32, "max_epochs": EPOCHS,
-          "random_state": 0}
+common = {
+    "cell": "gru",
+    "lr": 5e-3,
+    "batch_size": 32,
+    "max_epochs": EPOCHS,
+    "random_state": 0,
+}
 
 # %%
 # Teacher, student alone, distilled student
@@ -81,18 +92,22 @@ print(f"fitted the three models in {time.perf_counter() - start:.1f} s")
 accuracy = {name: model.score(X_test, y_test) for name, model in models.items()}
 print(f"{'model':<30} {'test accuracy':>13} {'weights (kB)':>13}")
 for name, model in models.items():
-    print(f"{name:<30} {accuracy[name]:>13.3f} "
-          f"{model_size(model) / 1024:>13.1f}")
+    print(f"{name:<30} {accuracy[name]:>13.3f} {model_size(model) / 1024:>13.1f}")
 
 fig, ax = plt.subplots(figsize=(6, 3.8))
-bars = ax.bar(range(len(accuracy)), list(accuracy.values()),
-              color=["tab:grey", "tab:orange", "tab:blue"])
+bars = ax.bar(
+    range(len(accuracy)),
+    list(accuracy.values()),
+    color=["tab:grey", "tab:orange", "tab:blue"],
+)
 ax.bar_label(bars, fmt="%.3f")
 ax.axhline(1 / 4, color="black", ls=":", label="chance (4 classes)")
-ax.set_xticks(range(len(accuracy)),
-              [name.replace(" (", "\n(") for name in accuracy])
-ax.set(ylabel="test accuracy", ylim=(0, 1),
-       title=f"Distillation, {N_TRAIN} training sequences")
+ax.set_xticks(range(len(accuracy)), [name.replace(" (", "\n(") for name in accuracy])
+ax.set(
+    ylabel="test accuracy",
+    ylim=(0, 1),
+    title=f"Distillation, {N_TRAIN} training sequences",
+)
 ax.legend(loc="upper right", fontsize=8)
 fig.tight_layout()
 path = OUTPUT / "distillation_accuracy.png"

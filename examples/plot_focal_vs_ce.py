@@ -38,11 +38,14 @@ OUTPUT.mkdir(exist_ok=True)
 N, EPOCHS = (510, 2) if SMALL else (5100, 15)
 WEIGHTS = [50 / 51]  # 1:50
 
-X, y = make_sequence_classification(2 * N, 15, 2, weights=WEIGHTS, noise=0.6,
-                                    dependency_distance=6, random_state=0)
+X, y = make_sequence_classification(
+    2 * N, 15, 2, weights=WEIGHTS, noise=0.6, dependency_distance=6, random_state=0
+)
 X_train, y_train, X_test, y_test = X[:N], y[:N], X[N:], y[N:]
-print(f"train: {len(y_train)} sequences, {y_train.sum()} positive; "
-      f"test: {len(y_test)} sequences, {y_test.sum()} positive")
+print(
+    f"train: {len(y_train)} sequences, {y_train.sum()} positive; "
+    f"test: {len(y_test)} sequences, {y_test.sum()} positive"
+)
 
 criteria = {
     "cross-entropy": {},
@@ -52,8 +55,15 @@ criteria = {
 fig, ax = plt.subplots(figsize=(5.5, 4.5))
 for name, params in criteria.items():
     start = time.perf_counter()
-    clf = SequenceClassifier(cell="gru", hidden_size=16, lr=5e-3, batch_size=64,
-                             max_epochs=EPOCHS, random_state=0, **params)
+    clf = SequenceClassifier(
+        cell="gru",
+        hidden_size=16,
+        lr=5e-3,
+        batch_size=64,
+        max_epochs=EPOCHS,
+        random_state=0,
+        **params,
+    )
     clf.fit(X_train, y_train)
     scores = clf.predict_proba(X_test)[:, 1]
     pr_auc = pr_auc_score(y_test, scores)
@@ -61,8 +71,12 @@ for name, params in criteria.items():
     ax.step(recall, precision, where="post", label=f"{name}: PR-AUC {pr_auc:.3f}")
     print(f"{name:<24} PR-AUC {pr_auc:.3f}   ({time.perf_counter() - start:.1f} s)")
 ax.axhline(np.mean(y_test), color="grey", ls=":", label="chance")
-ax.set(xlabel="recall", ylabel="precision", ylim=(0, 1.02),
-       title="1:50 sequence task, held-out set")
+ax.set(
+    xlabel="recall",
+    ylabel="precision",
+    ylim=(0, 1.02),
+    title="1:50 sequence task, held-out set",
+)
 ax.legend(loc="upper right", fontsize=8)
 fig.tight_layout()
 path = OUTPUT / "focal_vs_ce_pr_curves.png"

@@ -55,20 +55,35 @@ BATCH_SIZES = (1, 32) if SMALL else (1, 32, 256)
 # ------------
 # Three classes written in one noisy marker step 8 steps before the end of
 # each 20-step sequence.
-X, y = make_sequence_classification(N_TRAIN + N_TEST, 20, 2, n_classes=3,
-                                    noise=0.5, dependency_distance=8,
-                                    random_state=0)
+X, y = make_sequence_classification(
+    N_TRAIN + N_TEST,
+    20,
+    2,
+    n_classes=3,
+    noise=0.5,
+    dependency_distance=8,
+    random_state=0,
+)
 X_train, y_train = X[:N_TRAIN], y[:N_TRAIN]
 X_test, y_test = X[N_TRAIN:], y[N_TRAIN:]
 
 clf = SequenceClassifier(
-    cell="gru", hidden_size=32, lr=5e-3, batch_size=64, max_epochs=MAX_EPOCHS,
-    early_stopping=True, validation_fraction=0.2, n_iter_no_change=5,
-    callbacks=[("grad", GradientMonitor())], random_state=0,
+    cell="gru",
+    hidden_size=32,
+    lr=5e-3,
+    batch_size=64,
+    max_epochs=MAX_EPOCHS,
+    early_stopping=True,
+    validation_fraction=0.2,
+    n_iter_no_change=5,
+    callbacks=[("grad", GradientMonitor())],
+    random_state=0,
 )
 clf.fit(X_train, y_train)
-print(f"trained {clf.n_epochs_} epochs (max_epochs={MAX_EPOCHS}); "
-      f"test accuracy {clf.score(X_test, y_test):.3f}")
+print(
+    f"trained {clf.n_epochs_} epochs (max_epochs={MAX_EPOCHS}); "
+    f"test accuracy {clf.score(X_test, y_test):.3f}"
+)
 
 # %%
 # Learning curve and gradient norms
@@ -105,19 +120,26 @@ print(f"from held-out data: {from_data.verdict}\n  {from_data.message}")
 # Whole ``predict`` calls (validation, batching, forward pass), one torch
 # thread. Percentiles of a few dozen calls are rough; timings vary with the
 # machine and its load.
-latency = measure_latency(clf, X_test, batch_sizes=BATCH_SIZES,
-                          n_repeats=10 if SMALL else 50)
+latency = measure_latency(
+    clf, X_test, batch_sizes=BATCH_SIZES, n_repeats=10 if SMALL else 50
+)
 print(f"{'batch':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'samples/s':>10}")
 for batch, row in latency.items():
-    print(f"{batch:>6} {row['p50_ms']:>8.2f} {row['p95_ms']:>8.2f} "
-          f"{row['p99_ms']:>8.2f} {row['samples_per_s']:>10.0f}")
+    print(
+        f"{batch:>6} {row['p50_ms']:>8.2f} {row['p95_ms']:>8.2f} "
+        f"{row['p99_ms']:>8.2f} {row['samples_per_s']:>10.0f}"
+    )
 
 fig, ax = plt.subplots(figsize=(5, 3.5))
 sizes = [str(b) for b in latency]
 for key, label in (("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99")):
     ax.plot(sizes, [latency[b][key] for b in latency], "o-", label=label)
-ax.set(xlabel="batch size", ylabel="ms per predict call", yscale="log",
-       title="prediction latency")
+ax.set(
+    xlabel="batch size",
+    ylabel="ms per predict call",
+    yscale="log",
+    title="prediction latency",
+)
 ax.legend()
 fig.tight_layout()
 path = OUTPUT / "training_diagnostics_latency.png"

@@ -95,14 +95,22 @@ results, curves = {}, {}
 start = time.perf_counter()
 for distance in DISTANCES:
     X, y = make_sequence_classification(
-        n_samples=N_TRAIN + N_TEST, n_timesteps=distance + 1,
-        dependency_distance=distance, random_state=0)
+        n_samples=N_TRAIN + N_TEST,
+        n_timesteps=distance + 1,
+        dependency_distance=distance,
+        random_state=0,
+    )
     for cell in CELLS:
         torch.manual_seed(0)
         initial = sensitivity(RecurrentEncoder(1, HIDDEN, cell=cell), X)
         clf = SequenceClassifier(
-            cell=cell, hidden_size=HIDDEN, lr=3e-3, max_grad_norm=1.0,
-            max_epochs=MAX_EPOCHS, batch_size=32, random_state=0,
+            cell=cell,
+            hidden_size=HIDDEN,
+            lr=3e-3,
+            max_grad_norm=1.0,
+            max_epochs=MAX_EPOCHS,
+            batch_size=32,
+            random_state=0,
             callbacks=[("grad", GradientMonitor())],
         )
         with warnings.catch_warnings(record=True) as caught:
@@ -111,13 +119,18 @@ for distance in DISTANCES:
         results[cell, distance] = clf.score(X[N_TRAIN:], y[N_TRAIN:])
         trained = sensitivity(clf.net_.module_.encoder, X)
         curves[cell, distance] = initial, trained
-        flagged = [str(w.message).split(":")[0] for w in caught
-                   if issubclass(w.category, GradientWarning)]
-        print(f"distance {distance:>3}  {cell:<4}  test accuracy "
-              f"{results[cell, distance]:.2f}  |dh_T/dx_marker| init "
-              f"{initial[0]:.1e} trained {trained[0]:.1e}  layer grad ratio "
-              f"{clf.history_[-1, 'grad_norm_ratio']:.1e}"
-              + (f"  warned: {', '.join(flagged)}" if flagged else ""))
+        flagged = [
+            str(w.message).split(":")[0]
+            for w in caught
+            if issubclass(w.category, GradientWarning)
+        ]
+        print(
+            f"distance {distance:>3}  {cell:<4}  test accuracy "
+            f"{results[cell, distance]:.2f}  |dh_T/dx_marker| init "
+            f"{initial[0]:.1e} trained {trained[0]:.1e}  layer grad ratio "
+            f"{clf.history_[-1, 'grad_norm_ratio']:.1e}"
+            + (f"  warned: {', '.join(flagged)}" if flagged else "")
+        )
 print(f"total {time.perf_counter() - start:.0f} s")
 
 print("\ntest accuracy")
@@ -130,8 +143,9 @@ for cell in CELLS:
 # -----------------------------------------------------
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 for cell in CELLS:
-    axes[0].plot(DISTANCES, [results[cell, d] for d in DISTANCES], marker="o",
-                 label=cell)
+    axes[0].plot(
+        DISTANCES, [results[cell, d] for d in DISTANCES], marker="o", label=cell
+    )
 axes[0].axhline(0.5, color="grey", linestyle=":", label="chance")
 axes[0].set_xlabel("dependency distance (steps)")
 axes[0].set_ylabel("test accuracy")
@@ -140,10 +154,11 @@ axes[0].set_title("Accuracy vs distance")
 axes[0].legend()
 longest = DISTANCES[-1]
 steps_back = np.arange(longest, -1, -1)  # step t is longest - t steps before the end
-for (cell, color) in zip(CELLS, ("C0", "C1", "C2")):
+for cell, color in zip(CELLS, ("C0", "C1", "C2")):
     initial, trained = curves[cell, longest]
-    axes[1].semilogy(steps_back, initial, color=color, linestyle="--",
-                     label=f"{cell} at init")
+    axes[1].semilogy(
+        steps_back, initial, color=color, linestyle="--", label=f"{cell} at init"
+    )
     axes[1].semilogy(steps_back, trained, color=color, label=f"{cell} trained")
 axes[1].axvline(longest, color="grey", linestyle=":", label="marker")
 axes[1].set_xlabel("steps before the end")

@@ -26,16 +26,23 @@ SMALL = os.environ.get("SKLEARN_SEQ_SMALL") == "1"
 X, y = load_digits_sequences(return_X_y=True)
 if SMALL:
     X, y = X[:300], y[:300]
-print(f"digits as sequences: X {X.shape} (samples, steps, features), "
-      f"{len(np.unique(y))} classes")
+print(
+    f"digits as sequences: X {X.shape} (samples, steps, features), "
+    f"{len(np.unique(y))} classes"
+)
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.25, stratify=y, random_state=0
 )
 
 pipe = make_pipeline(
     SequenceScaler(),
-    SequenceClassifier(hidden_size=64, lr=5e-3, max_epochs=3 if SMALL else 25,
-                       batch_size=64, random_state=0),
+    SequenceClassifier(
+        hidden_size=64,
+        lr=5e-3,
+        max_epochs=3 if SMALL else 25,
+        batch_size=64,
+        random_state=0,
+    ),
 )
 grid = GridSearchCV(
     pipe,

@@ -52,21 +52,31 @@ print(f"{len(X)} sessions, {len(np.unique(y))} distinct next items")
 
 scoring = {"recall@20": get_scorer("recall@20"), "mrr@20": get_scorer("mrr@20")}
 grid = GridSearchCV(
-    SequenceClassifier(cell="gru", embedding_dim=32, lr=5e-3, batch_size=64,
-                       max_epochs=3 if SMALL else 25, random_state=0),
+    SequenceClassifier(
+        cell="gru",
+        embedding_dim=32,
+        lr=5e-3,
+        batch_size=64,
+        max_epochs=3 if SMALL else 25,
+        random_state=0,
+    ),
     {"hidden_size": [32, 64]},
     scoring=scoring,
     refit="mrr@20",
     cv=KFold(2 if SMALL else 3, shuffle=True, random_state=0),
 ).fit(X, y)
 
-for size, recall, mrr in zip(grid.cv_results_["param_hidden_size"],
-                             grid.cv_results_["mean_test_recall@20"],
-                             grid.cv_results_["mean_test_mrr@20"]):
+for size, recall, mrr in zip(
+    grid.cv_results_["param_hidden_size"],
+    grid.cv_results_["mean_test_recall@20"],
+    grid.cv_results_["mean_test_mrr@20"],
+):
     print(f"  GRU hidden_size={size:<3} Recall@20 {recall:.3f}  MRR@20 {mrr:.3f}")
 
 # reference: rank items by popularity in the training data
 counts = np.bincount(y, minlength=n_items + 1)[1:]
 popular = np.argsort(-counts)[:20] + 1
-print(f"popularity baseline: Recall@20 {np.isin(y, popular).mean():.3f} "
-      "(on the training data itself, an optimistic figure)")
+print(
+    f"popularity baseline: Recall@20 {np.isin(y, popular).mean():.3f} "
+    "(on the training data itself, an optimistic figure)"
+)

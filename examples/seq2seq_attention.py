@@ -46,41 +46,60 @@ else:
     N_TRAIN, LENGTHS, N_TEST, EPOCHS = 4000, (5, 10, 20, 30), 200, 12
 VOCAB = 10
 
-X_train, y_train = make_reversal_task(N_TRAIN, min_length=min(LENGTHS),
-                                      max_length=max(LENGTHS), vocab_size=VOCAB,
-                                      random_state=0)
-tests = {n: make_reversal_task(N_TEST, min_length=n, max_length=n,
-                               vocab_size=VOCAB, random_state=n)
-         for n in LENGTHS}
+X_train, y_train = make_reversal_task(
+    N_TRAIN,
+    min_length=min(LENGTHS),
+    max_length=max(LENGTHS),
+    vocab_size=VOCAB,
+    random_state=0,
+)
+tests = {
+    n: make_reversal_task(
+        N_TEST, min_length=n, max_length=n, vocab_size=VOCAB, random_state=n
+    )
+    for n in LENGTHS
+}
 
 results, models = {}, {}
 for attention in (None, "bahdanau"):
     start = time.perf_counter()
     model = Seq2SeqEstimator(
-        cell="gru", hidden_size=64, embedding_dim=16, attention=attention,
-        lr=5e-3, batch_size=64, max_epochs=EPOCHS, max_grad_norm=1.0,
+        cell="gru",
+        hidden_size=64,
+        embedding_dim=16,
+        attention=attention,
+        lr=5e-3,
+        batch_size=64,
+        max_epochs=EPOCHS,
+        max_grad_norm=1.0,
         random_state=0,
     ).fit(X_train, y_train)
     seconds = time.perf_counter() - start
     models[attention] = model
     for n, (X_test, y_test) in tests.items():
         pred = model.predict(X_test)
-        results[attention, n] = (exact_match_score(y_test, pred),
-                                 token_accuracy_score(y_test, pred))
+        results[attention, n] = (
+            exact_match_score(y_test, pred),
+            token_accuracy_score(y_test, pred),
+        )
     print(f"attention={attention!s:9} fitted in {seconds:5.1f} s")
 
-print("\nsource length | exact match (none / bahdanau) | token accuracy "
-      "(none / bahdanau)")
+print(
+    "\nsource length | exact match (none / bahdanau) | token accuracy (none / bahdanau)"
+)
 for n in LENGTHS:
     (em0, ta0), (em1, ta1) = results[None, n], results["bahdanau", n]
-    print(f"{n:13d} | {em0:12.2f} / {em1:.2f}          | "
-          f"{ta0:13.2f} / {ta1:.2f}")
+    print(f"{n:13d} | {em0:12.2f} / {em1:.2f}          | {ta0:13.2f} / {ta1:.2f}")
 
 # -- figures -------------------------------------------------------------------
 fig, ax = plt.subplots(figsize=(5, 3.5))
 for attention, style in ((None, "o--"), ("bahdanau", "s-")):
-    ax.plot(LENGTHS, [results[attention, n][1] for n in LENGTHS], style,
-            label=f"attention={attention}")
+    ax.plot(
+        LENGTHS,
+        [results[attention, n][1] for n in LENGTHS],
+        style,
+        label=f"attention={attention}",
+    )
 ax.set_xlabel("source length")
 ax.set_ylabel("token accuracy")
 ax.set_ylim(0, 1.02)

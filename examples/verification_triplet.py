@@ -52,15 +52,23 @@ OUTPUT = Path(__file__).resolve().parent / "output"
 
 n_classes, n_train_classes = (12, 8) if SMALL else (40, 30)
 X, y = make_sequence_verification(
-    n_classes=n_classes, n_samples_per_class=6 if SMALL else 10,
-    n_timesteps=24, random_state=0,
+    n_classes=n_classes,
+    n_samples_per_class=6 if SMALL else 10,
+    n_timesteps=24,
+    random_state=0,
 )
 train, test = y < n_train_classes, y >= n_train_classes
 
 embedder = SequenceEmbedder(
-    cell="gru", hidden_size=32, embedding_size=16, pooling="mean",
-    criterion=TripletLoss(), lr=3e-3, batch_size=32,
-    max_epochs=2 if SMALL else 15, random_state=0,
+    cell="gru",
+    hidden_size=32,
+    embedding_size=16,
+    pooling="mean",
+    criterion=TripletLoss(),
+    lr=3e-3,
+    batch_size=32,
+    max_epochs=2 if SMALL else 15,
+    random_state=0,
 )
 grid = GridSearchCV(
     embedder,
@@ -77,8 +85,11 @@ print(f"grid search: {time.perf_counter() - start:.1f} s")
 results = pd.DataFrame(grid.cv_results_["params"])
 results["mining"] = results["criterion__mining"].fillna("none")
 results["roc_auc"] = grid.cv_results_["mean_test_score"]
-print(results.pivot(index="mining", columns="criterion__margin",
-                    values="roc_auc").round(3))
+print(
+    results.pivot(index="mining", columns="criterion__margin", values="roc_auc").round(
+        3
+    )
+)
 print("best:", grid.best_params_)
 
 # -- held-out classes ---------------------------------------------------------
@@ -87,12 +98,14 @@ raw = verification_pairs(X[test].reshape(test.sum(), -1), y[test])
 learned = verification_pairs(best.transform(X[test]), y[test])
 rows = []
 for name, (same, score) in {"raw features": raw, "embeddings": learned}.items():
-    rows.append({
-        "distances": name,
-        "roc_auc": roc_auc_score(same, score),
-        "eer": equal_error_rate(same, score),
-        "tar@far=0.01": tar_at_far_score(same, score, far=0.01),
-    })
+    rows.append(
+        {
+            "distances": name,
+            "roc_auc": roc_auc_score(same, score),
+            "eer": equal_error_rate(same, score),
+            "tar@far=0.01": tar_at_far_score(same, score, far=0.01),
+        }
+    )
 print(pd.DataFrame(rows).set_index("distances").round(3))
 active = best.history_[:, "active_fraction"]
 print(f"active fraction: first epoch {active[0]:.2f}, last epoch {active[-1]:.2f}")
@@ -100,10 +113,13 @@ print(f"active fraction: first epoch {active[0]:.2f}, last epoch {active[-1]:.2f
 # -- 2-D projection -------------------------------------------------------------
 OUTPUT.mkdir(exist_ok=True)
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
-for ax, (title, Z) in zip(axes, [
-    ("raw features (flattened)", X[test].reshape(test.sum(), -1)),
-    ("learned embeddings", best.transform(X[test])),
-]):
+for ax, (title, Z) in zip(
+    axes,
+    [
+        ("raw features (flattened)", X[test].reshape(test.sum(), -1)),
+        ("learned embeddings", best.transform(X[test])),
+    ],
+):
     P = PCA(n_components=2).fit_transform(Z)
     ax.scatter(P[:, 0], P[:, 1], c=y[test], cmap="tab10", s=18)
     ax.set_title(f"{title}: unseen classes")

@@ -18,9 +18,19 @@ _ESTIMATORS = {
     "SequenceTagger": "sklearn_seq.estimators",
 }
 _SUBMODULES = [
-    "callbacks", "data", "datasets", "estimators", "exceptions", "export",
+    "callbacks",
+    "data",
+    "datasets",
+    "estimators",
+    "exceptions",
+    "export",
     "inspection",
-    "losses", "metrics", "nn", "preprocessing", "resampling", "utils",
+    "losses",
+    "metrics",
+    "nn",
+    "preprocessing",
+    "resampling",
+    "utils",
 ]
 
 __all__ = [

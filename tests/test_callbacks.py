@@ -31,8 +31,13 @@ def data():
     return X, y
 
 
-KW = {"hidden_size": 6, "num_layers": 2, "dropout": 0.3, "batch_size": 16,
-      "random_state": 0}
+KW = {
+    "hidden_size": 6,
+    "num_layers": 2,
+    "dropout": 0.3,
+    "batch_size": 16,
+    "random_state": 0,
+}
 
 
 # -- GradientMonitor -------------------------------------------------------
@@ -44,23 +49,30 @@ def test_gradient_monitor_matches_direct_norms(data):
     class Capture(GradientMonitor):
         def on_grad_computed(self, net, named_parameters, **kwargs):
             params = list(named_parameters)
-            captured.append({n: p.grad.norm().item() for n, p in params
-                             if p.grad is not None and p.ndim >= 2})
+            captured.append(
+                {
+                    n: p.grad.norm().item()
+                    for n, p in params
+                    if p.grad is not None and p.ndim >= 2
+                }
+            )
             super().on_grad_computed(net, iter(params), **kwargs)
 
     clf = SequenceClassifier(max_epochs=2, callbacks=[Capture()], **KW).fit(X, y)
     norms = clf.history_[:, "grad_norms"]
     n_batches = 3  # 48 samples / 16
     for epoch, recorded in enumerate(norms):
-        batches = captured[epoch * n_batches:(epoch + 1) * n_batches]
+        batches = captured[epoch * n_batches : (epoch + 1) * n_batches]
         expected = {k: np.mean([b[k] for b in batches]) for k in batches[0]}
         assert list(recorded) == list(expected)  # registration order
-        np.testing.assert_allclose(list(recorded.values()),
-                                   list(expected.values()), rtol=1e-5)
+        np.testing.assert_allclose(
+            list(recorded.values()), list(expected.values()), rtol=1e-5
+        )
         names = list(recorded)
         assert names[0].startswith("encoder") and names[-1] == "head.weight"
         assert clf.history_[epoch, "grad_norm_ratio"] == pytest.approx(
-            recorded[names[0]] / recorded[names[-1]])
+            recorded[names[0]] / recorded[names[-1]]
+        )
 
 
 def test_gradient_monitor_warns_once_with_layer_and_figure(data):
@@ -85,8 +97,9 @@ def test_gradient_monitor_silent_by_default(data):
     X, y = data
     with warnings.catch_warnings():
         warnings.simplefilter("error", GradientWarning)
-        SequenceClassifier(max_epochs=1, cell="lstm", callbacks=[GradientMonitor()],
-                           **KW).fit(X, y)
+        SequenceClassifier(
+            max_epochs=1, cell="lstm", callbacks=[GradientMonitor()], **KW
+        ).fit(X, y)
 
 
 # -- NaN guard ---------------------------------------------------------------
@@ -109,8 +122,7 @@ class PoisonLoss(torch.nn.Module):
 
 def test_nan_guard_raises_with_epoch_batch_and_keeps_weights(data):
     X, y = data
-    clf = SequenceClassifier(max_epochs=5, criterion=PoisonLoss(at=5), lr=0.05,
-                             **KW)
+    clf = SequenceClassifier(max_epochs=5, criterion=PoisonLoss(at=5), lr=0.05, **KW)
     with pytest.raises(FloatingPointError, match=r"epoch 2, batch 2") as info:
         clf.fit(X, y)
     err = info.value
@@ -122,8 +134,9 @@ def test_nan_guard_raises_with_epoch_batch_and_keeps_weights(data):
     assert np.isfinite(clf.predict_proba(X)).all()
     assert clf.n_epochs_ == 2
     # the weights are those after the 4 finite steps: replay them without NaN
-    ref = SequenceClassifier(max_epochs=5, criterion=PoisonLoss(at=10**9),
-                             lr=0.05, **KW)
+    ref = SequenceClassifier(
+        max_epochs=5, criterion=PoisonLoss(at=10**9), lr=0.05, **KW
+    )
     ref.set_params(iterator_train_params={"drop_last": False})
     steps = []
 
@@ -135,15 +148,20 @@ def test_nan_guard_raises_with_epoch_batch_and_keeps_weights(data):
                     raise KeyboardInterrupt  # skorch stops training quietly
 
     ref.set_params(callbacks=[Stop()]).fit(X, y)
-    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X),
-                               atol=1e-6)
+    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X), atol=1e-6)
 
 
 def test_nan_guard_restores_best_weights_with_early_stopping(data):
     X, y = data
-    clf = SequenceClassifier(max_epochs=6, criterion=PoisonLoss(at=12), lr=0.05,
-                             early_stopping=True, validation_fraction=0.25,
-                             n_iter_no_change=10, **KW)
+    clf = SequenceClassifier(
+        max_epochs=6,
+        criterion=PoisonLoss(at=12),
+        lr=0.05,
+        early_stopping=True,
+        validation_fraction=0.25,
+        n_iter_no_change=10,
+        **KW,
+    )
     with pytest.raises(TrainingDivergedError):
         clf.fit(X, y)
     es = dict(clf.net_.callbacks_)["early_stopping"]
@@ -236,6 +254,7 @@ def test_checkpoint_resume_in_fresh_process(data, tmp_path):
     script = tmp_path / "resume.py"
     script.write_text(RESUME_SCRIPT)
     out = tmp_path / "proba.npy"
-    subprocess.run([sys.executable, str(script), str(ckpt), str(out)], check=True,
-                   timeout=120)
+    subprocess.run(
+        [sys.executable, str(script), str(ckpt), str(out)], check=True, timeout=120
+    )
     np.testing.assert_array_equal(np.load(out), straight)

@@ -30,6 +30,8 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
 FAST = {"max_epochs": 2, "batch_size": 8, "random_state": 0, "hidden_size": 4}
 
 
@@ -43,11 +45,17 @@ def _ragged_batch(lengths, n_features=2, seed=0, pad_value=0.0):
 def _encoders(n_features=2):
     return {
         "fcn": FCNEncoder(n_features, n_filters=(4, 8, 4)),
-        "lstm_fcn": LSTMFCNEncoder(n_features, n_steps=9, hidden_size=3,
-                                   n_filters=(4, 8, 4), dropout=0.5),
+        "lstm_fcn": LSTMFCNEncoder(
+            n_features, n_steps=9, hidden_size=3, n_filters=(4, 8, 4), dropout=0.5
+        ),
         "tcn": TCNEncoder(n_features, n_filters=5, dilations=(1, 2, 4)),
-        "tcn_causal": TCNEncoder(n_features, n_filters=(5, 6), kernel_size=(2, 3),
-                                 dilations=(1, 3), causal=True),
+        "tcn_causal": TCNEncoder(
+            n_features,
+            n_filters=(5, 6),
+            kernel_size=(2, 3),
+            dilations=(1, 3),
+            causal=True,
+        ),
         "fcn_even_kernels": FCNEncoder(n_features, n_filters=3, kernel_sizes=(4, 2)),
     }
 
@@ -74,11 +82,11 @@ def test_sequence_scores_the_same_alone_or_in_padded_batch(name):
         scores = net(x, lens)
         assert bool((out[~lengths_to_mask(lens)] == 0).all())
         for i, s in enumerate(seqs):
-            alone = enc(s[None], lens[i:i + 1])[0]
-            torch.testing.assert_close(out[i, : len(s)], alone, atol=1e-5,
-                                       rtol=1e-5)
-            torch.testing.assert_close(scores[i], net(s[None], lens[i:i + 1])[0],
-                                       atol=1e-5, rtol=1e-5)
+            alone = enc(s[None], lens[i : i + 1])[0]
+            torch.testing.assert_close(out[i, : len(s)], alone, atol=1e-5, rtol=1e-5)
+            torch.testing.assert_close(
+                scores[i], net(s[None], lens[i : i + 1])[0], atol=1e-5, rtol=1e-5
+            )
 
 
 def test_masked_batch_norm_uses_valid_steps_only():
@@ -146,15 +154,17 @@ def test_lstm_fcn_outputs_and_resampling():
     # a sequence longer than n_steps is accepted
     assert enc(torch.randn(1, 15, 2), torch.tensor([15])).shape == (1, 15, 7)
     # resampling reads valid steps only and is exact at the ends
-    r = resample_to_length(torch.tensor([[[0.0], [10.0], [99.0]]]),
-                           torch.tensor([2]), 5)
+    r = resample_to_length(
+        torch.tensor([[[0.0], [10.0], [99.0]]]), torch.tensor([2]), 5
+    )
     torch.testing.assert_close(r[0, :, 0], torch.tensor([0.0, 2.5, 5.0, 7.5, 10.0]))
     assert resample_to_length(x, torch.tensor([6, 6]), 6) is x
 
 
 def test_encoder_argument_errors():
-    with pytest.raises(ValueError, match="kernel_sizes must be an int >= 1 or a "
-                                         "tuple of 3"):
+    with pytest.raises(
+        ValueError, match="kernel_sizes must be an int >= 1 or a tuple of 3"
+    ):
         FCNEncoder(1, n_filters=(4, 4, 4), kernel_sizes=(3, 3))
     with pytest.raises(ValueError, match=r"n_filters must be .* tuple of 4"):
         TCNEncoder(1, n_filters=(4, 4))
@@ -170,8 +180,10 @@ def _data(kind, n=24, seed=0):
     rng = np.random.default_rng(seed)
     y = np.arange(n) % 2
     if kind == "ragged":
-        X = [rng.normal(size=(t, 2)).astype("float32")
-             for t in rng.integers(3, 15, size=n)]
+        X = [
+            rng.normal(size=(t, 2)).astype("float32")
+            for t in rng.integers(3, 15, size=n)
+        ]
         for x, label in zip(X, y):
             x[:, 0] += 2 * label
         return X, y
@@ -218,7 +230,8 @@ def test_grid_search_over_cell():
     X, y = _data("fixed")
     grid = GridSearchCV(
         SequenceClassifier(n_filters=4, dilations=(1, 2), **FAST),
-        {"cell": ["lstm", "fcn", "tcn"]}, cv=2,
+        {"cell": ["lstm", "fcn", "tcn"]},
+        cv=2,
     ).fit(X, y)
     assert len(grid.cv_results_["params"]) == 3
     assert grid.best_params_["cell"] in ("lstm", "fcn", "tcn")
@@ -233,15 +246,18 @@ def test_sizes_are_grid_searchable():
     convs = [b.conv for b in clf.net_.module_.encoder.blocks]
     assert [c.out_channels for c in convs] == [3, 5]
     assert [c.kernel_size[0] for c in convs] == [7, 3]
-    grid = GridSearchCV(clf, {"n_filters": [(2, 2), 3], "kernel_sizes": [3]},
-                        cv=2).fit(X, y)
+    grid = GridSearchCV(clf, {"n_filters": [(2, 2), 3], "kernel_sizes": [3]}, cv=2).fit(
+        X, y
+    )
     assert grid.best_estimator_.net_.module_.encoder.output_size in (2, 3)
-    tcn = SequenceClassifier(cell="tcn", dilations=(1, 2, 4), n_filters=(2, 3, 4),
-                             **FAST).fit(X, y)
+    tcn = SequenceClassifier(
+        cell="tcn", dilations=(1, 2, 4), n_filters=(2, 3, 4), **FAST
+    ).fit(X, y)
     assert len(tcn.net_.module_.encoder.blocks) == 3
     with pytest.raises(ValueError, match=r"kernel_sizes .* tuple of 2"):
-        SequenceClassifier(cell="fcn", n_filters=(3, 5), kernel_sizes=(7, 3, 3),
-                           **FAST).fit(X, y)
+        SequenceClassifier(
+            cell="fcn", n_filters=(3, 5), kernel_sizes=(7, 3, 3), **FAST
+        ).fit(X, y)
     with pytest.raises(ValueError, match="n_filters"):
         SequenceClassifier(cell="fcn", n_filters="big", **FAST).fit(X, y)
 
@@ -252,8 +268,7 @@ def test_pickle_round_trip(cell):
     clf = SequenceClassifier(cell=cell, n_filters=4, dilations=(1, 2), **FAST)
     clf.fit(X, y)
     clf2 = pickle.loads(pickle.dumps(clf))
-    np.testing.assert_allclose(clf2.predict_proba(X), clf.predict_proba(X),
-                               rtol=1e-6)
+    np.testing.assert_allclose(clf2.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
 
 
 def test_lstm_fcn_dropout_hits_the_lstm_branch_only():

@@ -89,8 +89,9 @@ def test_loader_epochs_differ_but_are_reproducible():
     ds = SequenceDataset(check_sequences(np.zeros((40, 3, 1))), np.arange(40))
 
     def epochs(seed):
-        loader = BucketLoader(ds, batch_size=8, shuffle=True,
-                              generator=np.random.default_rng(seed))
+        loader = BucketLoader(
+            ds, batch_size=8, shuffle=True, generator=np.random.default_rng(seed)
+        )
         return [np.concatenate([yi.numpy() for _, yi in loader]) for _ in range(2)]
 
     first, second = epochs(0)

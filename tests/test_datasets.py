@@ -47,8 +47,13 @@ def _marker_steps(X):
 def test_classification_label_sits_in_marker_step(n_classes, variable_length):
     d = 7
     X, y = make_sequence_classification(
-        n_samples=150, n_timesteps=25, n_features=3, n_classes=n_classes,
-        dependency_distance=d, variable_length=variable_length, random_state=0,
+        n_samples=150,
+        n_timesteps=25,
+        n_features=3,
+        n_classes=n_classes,
+        dependency_distance=d,
+        variable_length=variable_length,
+        random_state=0,
     )
     lengths = np.array([len(x) for x in X])
     if variable_length:
@@ -97,12 +102,18 @@ def test_generators_are_reproducible():
         (make_sequence_regression, {"n_targets": 2}),
     ]:
         for variable_length in (False, True):
-            X1, y1 = make(**kwargs, **extra, variable_length=variable_length,
-                          random_state=42)
-            X2, y2 = make(**kwargs, **extra, variable_length=variable_length,
-                          random_state=np.random.RandomState(42))
-            X3, _ = make(**kwargs, **extra, variable_length=variable_length,
-                         random_state=43)
+            X1, y1 = make(
+                **kwargs, **extra, variable_length=variable_length, random_state=42
+            )
+            X2, y2 = make(
+                **kwargs,
+                **extra,
+                variable_length=variable_length,
+                random_state=np.random.RandomState(42),
+            )
+            X3, _ = make(
+                **kwargs, **extra, variable_length=variable_length, random_state=43
+            )
             np.testing.assert_array_equal(y1, y2)
             for a, b in zip(X1, X2):
                 np.testing.assert_array_equal(a, b)
@@ -119,8 +130,9 @@ def test_classification_bad_arguments():
             n_timesteps=20, dependency_distance=8, variable_length=True, min_length=5
         )
     with pytest.raises(ValueError, match="larger than n_timesteps"):
-        make_sequence_classification(n_timesteps=10, variable_length=True,
-                                     min_length=11)
+        make_sequence_classification(
+            n_timesteps=10, variable_length=True, min_length=11
+        )
     with pytest.raises(ValueError, match="weights has 3 entries"):
         make_sequence_classification(n_classes=2, weights=[0.2, 0.3, 0.5])
     with pytest.raises(ValueError, match="non-negative"):
@@ -135,8 +147,13 @@ def test_classification_bad_arguments():
 @pytest.mark.parametrize("n_targets", [1, 3])
 def test_regression_target_is_linear_in_mean_and_last_step(variable_length, n_targets):
     X, y = make_sequence_regression(
-        n_samples=80, n_timesteps=15, n_features=2, n_targets=n_targets,
-        variable_length=variable_length, noise=0.0, random_state=0,
+        n_samples=80,
+        n_timesteps=15,
+        n_features=2,
+        n_targets=n_targets,
+        variable_length=variable_length,
+        noise=0.0,
+        random_state=0,
     )
     assert y.shape == ((80,) if n_targets == 1 else (80, n_targets))
     if not variable_length:
@@ -146,9 +163,9 @@ def test_regression_target_is_linear_in_mean_and_last_step(variable_length, n_ta
     assert reg.score(features, y) == pytest.approx(1.0)
     # the order of the steps matters: reversed sequences do not fit the targets
     reversed_features = np.array([np.r_[x.mean(axis=0), x[0]] for x in X])
-    assert LinearRegression().fit(reversed_features, y).score(
-        reversed_features, y
-    ) < 0.99
+    assert (
+        LinearRegression().fit(reversed_features, y).score(reversed_features, y) < 0.99
+    )
 
 
 def test_regression_noise_and_errors():

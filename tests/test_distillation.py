@@ -41,8 +41,9 @@ def task():
 @pytest.fixture(scope="module")
 def teacher(task):
     X, y = task
-    clf = SequenceClassifier(cell="gru", hidden_size=16, max_epochs=15, lr=0.01,
-                             random_state=0)
+    clf = SequenceClassifier(
+        cell="gru", hidden_size=16, max_epochs=15, lr=0.01, random_state=0
+    )
     return clf.fit(X, y)
 
 
@@ -50,13 +51,15 @@ def teacher(task):
 def test_alpha_zero_is_cross_entropy(shape):
     student, teacher = _logits(0, shape), _logits(1, shape)
     target = torch.from_numpy(
-        np.random.default_rng(2).integers(0, shape[1], (shape[0], *shape[2:])))
+        np.random.default_rng(2).integers(0, shape[1], (shape[0], *shape[2:]))
+    )
     got = DistillationLoss(alpha=0.0)(student, target, teacher_logits=teacher)
     torch.testing.assert_close(got, F.cross_entropy(student, target))
     # a given hard criterion is used instead (FocalLoss with gamma=0 is CE)
     loss = DistillationLoss(alpha=0.0, criterion=FocalLoss(gamma=0.0))
-    torch.testing.assert_close(loss(student, target, teacher_logits=teacher),
-                               F.cross_entropy(student, target))
+    torch.testing.assert_close(
+        loss(student, target, teacher_logits=teacher), F.cross_entropy(student, target)
+    )
 
 
 @pytest.mark.parametrize("T", [1.0, 2.0, 5.0])
@@ -65,7 +68,8 @@ def test_alpha_one_matches_numpy_kl_and_its_gradient(T):
     teacher = _logits(4, (6, 4))
     target = torch.zeros(6, dtype=torch.long)
     loss = DistillationLoss(alpha=1.0, temperature=T)(
-        student, target, teacher_logits=teacher)
+        student, target, teacher_logits=teacher
+    )
     s, t = student.detach().numpy(), teacher.numpy()
     np.testing.assert_allclose(loss.item(), _numpy_kl(s, t, T), rtol=1e-10)
     loss.backward()
@@ -85,8 +89,11 @@ def test_alpha_one_pulls_the_tempered_softmax_to_the_teacher():
         optimizer.zero_grad()
         loss_fn(student, target, teacher_logits=teacher).backward()
         optimizer.step()
-    np.testing.assert_allclose(softmax(student.detach().numpy() / T, axis=1),
-                               softmax(teacher.numpy() / T, axis=1), atol=1e-4)
+    np.testing.assert_allclose(
+        softmax(student.detach().numpy() / T, axis=1),
+        softmax(teacher.numpy() / T, axis=1),
+        atol=1e-4,
+    )
 
 
 def test_mixture_reductions_and_ignored_targets():
@@ -102,14 +109,17 @@ def test_mixture_reductions_and_ignored_targets():
     per_elem = alpha * kl + (1 - alpha) * ce
     loss = DistillationLoss(alpha=alpha, temperature=T, reduction="none")
     np.testing.assert_allclose(
-        loss(student, target, teacher_logits=teacher).numpy(), per_elem)
+        loss(student, target, teacher_logits=teacher).numpy(), per_elem
+    )
     loss.set_params(reduction="sum")
     np.testing.assert_allclose(
-        loss(student, target, teacher_logits=teacher).item(), per_elem.sum())
+        loss(student, target, teacher_logits=teacher).item(), per_elem.sum()
+    )
     loss.set_params(reduction="mean")
     np.testing.assert_allclose(
         loss(student, target, teacher_logits=teacher).item(),
-        per_elem.sum() / valid.sum())
+        per_elem.sum() / valid.sum(),
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,8 +134,9 @@ def test_mixture_reductions_and_ignored_targets():
 def test_invalid_parameters(params, match):
     loss = DistillationLoss(**params)  # constructing never raises
     with pytest.raises(InvalidParameterError, match=match):
-        loss(_logits(0, (2, 3)), torch.tensor([0, 1]),
-             teacher_logits=_logits(1, (2, 3)))
+        loss(
+            _logits(0, (2, 3)), torch.tensor([0, 1]), teacher_logits=_logits(1, (2, 3))
+        )
 
 
 def test_clear_errors():
@@ -133,8 +144,7 @@ def test_clear_errors():
     with pytest.raises(ValueError, match="has no teacher"):
         DistillationLoss()(x, y, X={"x": x, "lengths": y})
     with pytest.raises(TypeError, match="must be a fitted sklearn_seq"):
-        DistillationLoss(teacher=SequenceClassifier())(
-            x, y, X={"x": x, "lengths": y})
+        DistillationLoss(teacher=SequenceClassifier())(x, y, X={"x": x, "lengths": y})
     with pytest.raises(ValueError, match="same classes"):
         DistillationLoss()(x, y, teacher_logits=_logits(1, (2, 4)))
     with pytest.raises(ValueError, match="one logit per class"):
@@ -147,8 +157,9 @@ def test_clone_and_grid_search_keep_the_fitted_teacher(task, teacher):
     copy = clone(loss)
     assert copy is not loss and copy.teacher is teacher
     assert copy.get_params(deep=False)["temperature"] == 3.0
-    student = SequenceClassifier(hidden_size=4, max_epochs=1, random_state=0,
-                                 criterion=loss)
+    student = SequenceClassifier(
+        hidden_size=4, max_epochs=1, random_state=0, criterion=loss
+    )
     assert clone(student).criterion.teacher is teacher
     search = GridSearchCV(student, {"criterion__alpha": [0.2, 0.8]}, cv=2)
     search.fit(X[:60], y[:60])
@@ -164,8 +175,13 @@ def test_distilled_student_follows_the_teacher_not_the_labels(task, teacher):
     assert np.mean(teacher_pred == y) > 0.9
     state = {k: v.clone() for k, v in teacher.net_.module_.state_dict().items()}
     shuffled = np.random.default_rng(1).permutation(y)
-    params = {"cell": "gru", "hidden_size": 4, "max_epochs": 15, "lr": 0.02,
-              "random_state": 0}
+    params = {
+        "cell": "gru",
+        "hidden_size": 4,
+        "max_epochs": 15,
+        "lr": 0.02,
+        "random_state": 0,
+    }
     distilled = SequenceClassifier(
         criterion=DistillationLoss(teacher=teacher, alpha=1.0), **params
     ).fit(X, shuffled)
@@ -178,7 +194,8 @@ def test_distilled_student_follows_the_teacher_not_the_labels(task, teacher):
     # a frozen teacher works the same way
     frozen = SequenceClassifier(
         criterion=DistillationLoss(teacher=FrozenEstimator(teacher), alpha=1.0),
-        **params).fit(X, shuffled)
+        **params,
+    ).fit(X, shuffled)
     np.testing.assert_array_equal(frozen.predict(X), distilled.predict(X))
     restored = pickle.loads(pickle.dumps(distilled))
     np.testing.assert_array_equal(restored.predict(X), distilled.predict(X))
@@ -188,9 +205,14 @@ def test_unit_sample_weights_equal_the_unweighted_fit(task, teacher):
     # sample_weight takes the reduction="none" path of the loss
     X, y = task
     X, y = X[:64], y[:64]
-    kwargs = {"hidden_size": 4, "max_epochs": 2, "random_state": 0,
-              "criterion": DistillationLoss(teacher=teacher, alpha=0.6)}
+    kwargs = {
+        "hidden_size": 4,
+        "max_epochs": 2,
+        "random_state": 0,
+        "criterion": DistillationLoss(teacher=teacher, alpha=0.6),
+    }
     plain = SequenceClassifier(**kwargs).fit(X, y)
     weighted = SequenceClassifier(**kwargs).fit(X, y, sample_weight=np.ones(64))
-    np.testing.assert_allclose(weighted.predict_proba(X), plain.predict_proba(X),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        weighted.predict_proba(X), plain.predict_proba(X), rtol=1e-5, atol=1e-6
+    )

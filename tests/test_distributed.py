@@ -27,8 +27,10 @@ FAST = {"hidden_size": 4, "max_epochs": 2, "batch_size": 16, "random_state": 0}
 
 def _ragged(n=40, seed=0):
     rng = np.random.default_rng(seed)
-    X = [rng.normal(size=(int(t), 2)).astype(np.float32)
-         for t in rng.integers(3, 9, size=n)]
+    X = [
+        rng.normal(size=(int(t), 2)).astype(np.float32)
+        for t in rng.integers(3, 9, size=n)
+    ]
     y = np.array(["up" if x[:, 0].sum() > 0 else "down" for x in X])
     return X, y
 
@@ -38,11 +40,14 @@ def _fake_distributed(monkeypatch, nthreads):
     state = types.SimpleNamespace(nthreads=nthreads)
     fake = types.ModuleType("distributed")
     if nthreads is None:
+
         def get_worker():
             raise ValueError("No worker found")
     else:
+
         def get_worker():
             return types.SimpleNamespace(state=state)
+
     fake.get_worker = get_worker
     monkeypatch.setitem(sys.modules, "distributed", fake)
 
@@ -85,8 +90,9 @@ def test_fit_runs_with_the_worker_budget(monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     clf = SequenceClassifier(**FAST)
     original = clf._build_callbacks
-    monkeypatch.setattr(clf, "_build_callbacks",
-                        lambda: [*original(), ("probe", _ProbeCallback(seen))])
+    monkeypatch.setattr(
+        clf, "_build_callbacks", lambda: [*original(), ("probe", _ProbeCallback(seen))]
+    )
     X, y = _ragged(20)
     before = torch.get_num_threads()
     clf.fit(X, y)
@@ -108,10 +114,16 @@ class _ProbeCallback(Callback):
 @pytest.fixture(scope="module")
 def dask_client():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True,
-        dashboard_address=None, worker_dashboard_address=None,
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            worker_dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         yield client
 
 
@@ -126,8 +138,9 @@ def test_grid_search_on_dask_equals_local_run(dask_client):
     grid = {"hidden_size": [4, 8], "lr": [1e-2, 3e-2]}
     local = GridSearchCV(SequenceClassifier(**FAST), grid, cv=2).fit(X, y)
     with get_task_stream(dask_client) as tasks, parallel_backend("dask"):
-        remote = GridSearchCV(SequenceClassifier(**FAST), grid, cv=2,
-                              n_jobs=-1).fit(X, y)
+        remote = GridSearchCV(SequenceClassifier(**FAST), grid, cv=2, n_jobs=-1).fit(
+            X, y
+        )
     # the fits ran on the two worker processes, not here
     assert len(tasks.data) >= 1
     workers = {t["worker"] for t in tasks.data}
@@ -138,12 +151,10 @@ def test_grid_search_on_dask_equals_local_run(dask_client):
         if key == "params":
             assert remote.cv_results_[key] == value
         else:
-            np.testing.assert_array_equal(remote.cv_results_[key], value,
-                                          err_msg=key)
+            np.testing.assert_array_equal(remote.cv_results_[key], value, err_msg=key)
     assert remote.best_params_ == local.best_params_
     # the refitted best model is identical too (refit runs in this process)
-    np.testing.assert_array_equal(remote.predict_proba(X),
-                                  local.predict_proba(X))
+    np.testing.assert_array_equal(remote.predict_proba(X), local.predict_proba(X))
 
 
 def test_cross_validate_on_dask_returns_picklable_fitted_models(dask_client):
@@ -151,8 +162,7 @@ def test_cross_validate_on_dask_returns_picklable_fitted_models(dask_client):
     clf = SequenceClassifier(**FAST)
     local = cross_validate(clf, X, y, cv=2, return_estimator=True)
     with parallel_backend("dask"):
-        remote = cross_validate(clf, X, y, cv=2, return_estimator=True,
-                                n_jobs=-1)
+        remote = cross_validate(clf, X, y, cv=2, return_estimator=True, n_jobs=-1)
     np.testing.assert_array_equal(remote["test_score"], local["test_score"])
     for a, b in zip(remote["estimator"], local["estimator"]):
         # fitted on a worker, shipped back by pickle: same predictions here
@@ -173,9 +183,9 @@ def test_fitted_model_predicts_on_a_worker(dask_client):
 def test_workers_do_not_oversubscribe(dask_client):
     # as tasks (client.run would run outside a task, where no budget applies)
     addresses = list(dask_client.scheduler_info()["workers"])
-    info = dask_client.gather([
-        dask_client.submit(_probe_worker, workers=[a], pure=False)
-        for a in addresses])
+    info = dask_client.gather(
+        [dask_client.submit(_probe_worker, workers=[a], pure=False) for a in addresses]
+    )
     assert len({pid for pid, _, _ in info}) == 2
     for _pid, budget, n_threads in info:
         # the nanny sets OMP_NUM_THREADS=1 in each worker process: one thread

@@ -28,14 +28,22 @@ from sklearn_seq.metrics import (
 )
 from sklearn_seq.utils import check_sequences
 
-FAST = {"cell": "gru", "hidden_size": 32, "embedding_size": 16,
-        "batch_size": 32, "lr": 3e-3, "pooling": "mean", "random_state": 0}
+FAST = {
+    "cell": "gru",
+    "hidden_size": 32,
+    "embedding_size": 16,
+    "batch_size": 32,
+    "lr": 3e-3,
+    "pooling": "mean",
+    "random_state": 0,
+}
 
 
 @pytest.fixture(scope="module")
 def task():
-    X, y = make_sequence_verification(n_classes=40, n_samples_per_class=10,
-                                      n_timesteps=24, random_state=0)
+    X, y = make_sequence_verification(
+        n_classes=40, n_samples_per_class=10, n_timesteps=24, random_state=0
+    )
     train, test = y < 30, y >= 30
     return X[train], y[train], X[test], y[test]
 
@@ -44,8 +52,9 @@ def task():
 def fitted(task):
     X_tr, y_tr, _, _ = task
     torch.set_num_threads(1)
-    emb = SequenceEmbedder(criterion=TripletLoss(mining="semi_hard"),
-                           max_epochs=15, **FAST)
+    emb = SequenceEmbedder(
+        criterion=TripletLoss(mining="semi_hard"), max_epochs=15, **FAST
+    )
     return emb.fit(X_tr, y_tr)
 
 
@@ -69,7 +78,8 @@ def test_transform_shapes_and_normalisation(task, fitted):
     assert Z.shape == (7, 16)
     np.testing.assert_allclose(np.linalg.norm(Z, axis=1), 1.0, atol=1e-5)
     raw = SequenceEmbedder(normalize=False, max_epochs=1, **FAST).fit(
-        X_te, np.repeat(np.arange(10), 10))
+        X_te, np.repeat(np.arange(10), 10)
+    )
     assert not np.allclose(np.linalg.norm(raw.transform(X_te[:7]), axis=1), 1.0)
 
 
@@ -87,8 +97,9 @@ def test_pipeline_with_knn(task):
     idx = rng.permutation(len(y_te))
     fit_idx, eval_idx = idx[:60], idx[60:]
     pipe = make_pipeline(
-        SequenceEmbedder(criterion=TripletLoss(mining="batch_all"),
-                         max_epochs=10, **FAST),
+        SequenceEmbedder(
+            criterion=TripletLoss(mining="batch_all"), max_epochs=10, **FAST
+        ),
         KNeighborsClassifier(n_neighbors=3),
     )
     pipe.fit(X_te[fit_idx], y_te[fit_idx])
@@ -105,8 +116,9 @@ def test_decision_function_and_predict_on_pairs(task, fitted):
     np.testing.assert_allclose(fitted.pair_distances((Xa, Xb)), dist, atol=1e-6)
     scores = fitted.decision_function((Xa, Xb))
     np.testing.assert_allclose(scores, fitted.threshold_ - dist, atol=1e-6)
-    np.testing.assert_array_equal(fitted.predict((Xa, Xb)),
-                                  (dist <= fitted.threshold_).astype(int))
+    np.testing.assert_array_equal(
+        fitted.predict((Xa, Xb)), (dist <= fitted.threshold_).astype(int)
+    )
     # the threshold maximises TPR - FPR over the training pairs
     same, neg_d = verification_pairs(fitted.transform(X_tr), y_tr)
     fpr, tpr, _ = roc_curve(same, neg_d)
@@ -127,25 +139,30 @@ def test_scorers_match_direct_computation(task, fitted):
     _, _, X_te, y_te = task
     same, neg_d = verification_pairs(fitted.transform(X_te), y_te)
     assert get_scorer("verification_roc_auc")(fitted, X_te, y_te) == pytest.approx(
-        roc_auc_score(same, neg_d))
+        roc_auc_score(same, neg_d)
+    )
     assert fitted.score(X_te, y_te) == pytest.approx(roc_auc_score(same, neg_d))
     assert get_scorer("neg_eer")(fitted, X_te, y_te) == pytest.approx(
-        -equal_error_rate(same, neg_d))
+        -equal_error_rate(same, neg_d)
+    )
     assert get_scorer("tar@far=0.01")(fitted, X_te, y_te) == pytest.approx(
-        tar_at_far_score(same, neg_d, far=0.01))
+        tar_at_far_score(same, neg_d, far=0.01)
+    )
     pairs = (X_te[:50], X_te[50:])
     flags = (y_te[:50] == y_te[50:]).astype(int)
     flags[:5] = 1 - flags[:5]  # make sure both kinds of pairs are present
     assert get_scorer("verification_roc_auc")(fitted, pairs, flags) == pytest.approx(
-        roc_auc_score(flags, -fitted.pair_distances(pairs)))
+        roc_auc_score(flags, -fitted.pair_distances(pairs))
+    )
     names = get_scorer_names()
     for name in ("verification_roc_auc", "neg_eer", "tar@far=0.001"):
         assert name in names
 
 
 # -- training details -------------------------------------------------------
-@pytest.mark.parametrize("criterion", [TripletLoss(mining="batch_hard"),
-                                       ContrastiveLoss(margin=0.5)])
+@pytest.mark.parametrize(
+    "criterion", [TripletLoss(mining="batch_hard"), ContrastiveLoss(margin=0.5)]
+)
 def test_active_fraction_logged_per_epoch(task, criterion):
     X_tr, y_tr, _, _ = task
     emb = SequenceEmbedder(criterion=criterion, max_epochs=2, **FAST)
@@ -167,8 +184,9 @@ def test_batches_are_p_by_k_in_training(task):
             seen.append(np.bincount(labels.numpy()))
             return super().forward(embeddings, labels)
 
-    SequenceEmbedder(criterion=Spy(), max_epochs=1, samples_per_class=4,
-                     **FAST).fit(X_tr, y_tr)
+    SequenceEmbedder(criterion=Spy(), max_epochs=1, samples_per_class=4, **FAST).fit(
+        X_tr, y_tr
+    )
     assert len(seen) == int(np.ceil(len(y_tr) / 32))
     for counts in seen:
         assert sorted(counts[counts > 0].tolist()) == [4] * 8
@@ -195,11 +213,13 @@ def test_fit_errors():
 def test_grid_search_over_margins_with_group_kfold(task):
     X_tr, y_tr, _, _ = task
     grid = GridSearchCV(
-        SequenceEmbedder(criterion=TripletLoss(mining="batch_all"), max_epochs=1,
-                         **FAST),
+        SequenceEmbedder(
+            criterion=TripletLoss(mining="batch_all"), max_epochs=1, **FAST
+        ),
         {"criterion__margin": [0.2, 1.0]},
         scoring=get_scorer("verification_roc_auc"),
-        cv=GroupKFold(n_splits=2), error_score="raise",
+        cv=GroupKFold(n_splits=2),
+        error_score="raise",
     )
     grid.fit(X_tr[:120], y_tr[:120], groups=y_tr[:120])
     assert grid.best_params_["criterion__margin"] in (0.2, 1.0)
@@ -210,8 +230,7 @@ def test_grid_search_over_margins_with_group_kfold(task):
 def test_pk_batches_cover_classes_and_samples():
     labels = np.repeat(np.arange(10), np.arange(2, 12))  # class c has c + 2
     labels = np.append(labels, 99)  # a singleton: never sampled
-    batches = pk_batches(labels, 4, 3, rng=np.random.default_rng(0),
-                         n_batches=60)
+    batches = pk_batches(labels, 4, 3, rng=np.random.default_rng(0), n_batches=60)
     for b in batches:
         counts = np.unique(labels[b], return_counts=True)
         assert len(counts[0]) == 4
@@ -274,10 +293,12 @@ def test_eer_and_tar_against_references(seed):
     if seed == 4:
         y_score = np.round(y_score, 1)  # ties
     assert equal_error_rate(y_true, y_score) == pytest.approx(
-        _eer_reference(y_true, y_score), abs=1e-9)
+        _eer_reference(y_true, y_score), abs=1e-9
+    )
     for far in (0.0, 0.01, 0.1, 0.5):
         assert tar_at_far_score(y_true, y_score, far=far) == pytest.approx(
-            _tar_reference(y_true, y_score, far))
+            _tar_reference(y_true, y_score, far)
+        )
 
 
 def test_metric_edge_cases():
@@ -305,18 +326,28 @@ def test_verification_pairs_against_pdist():
 
 # -- data ---------------------------------------------------------------------
 def test_make_sequence_verification():
-    X, y = make_sequence_verification(n_classes=6, n_samples_per_class=5,
-                                      n_timesteps=20, n_features=3,
-                                      max_shift=0, noise=0.0,
-                                      amplitude_jitter=0.0, random_state=0)
+    X, y = make_sequence_verification(
+        n_classes=6,
+        n_samples_per_class=5,
+        n_timesteps=20,
+        n_features=3,
+        max_shift=0,
+        noise=0.0,
+        amplitude_jitter=0.0,
+        random_state=0,
+    )
     assert X.shape == (30, 20, 3) and X.dtype == np.float32
     np.testing.assert_array_equal(y, np.repeat(np.arange(6), 5))
     # without shifts, gain or noise all samples of a class are identical
     for c in range(6):
         np.testing.assert_array_equal(X[y == c], np.repeat(X[y == c][:1], 5, 0))
-    Xr, _ = make_sequence_verification(n_classes=3, n_samples_per_class=4,
-                                       n_timesteps=20, variable_length=True,
-                                       random_state=0)
+    Xr, _ = make_sequence_verification(
+        n_classes=3,
+        n_samples_per_class=4,
+        n_timesteps=20,
+        variable_length=True,
+        random_state=0,
+    )
     assert all(10 <= len(x) <= 20 for x in Xr)
     a, _ = make_sequence_verification(n_classes=3, random_state=1)
     b, _ = make_sequence_verification(n_classes=3, random_state=1)

@@ -25,8 +25,10 @@ def _toy(n=60, t=6, f=2, seed=0):
 
 def _ragged(n=60, f=2, seed=0):
     rng = np.random.default_rng(seed)
-    X = [rng.normal(size=(int(k), f)).astype(np.float32)
-         for k in rng.integers(2, 12, size=n)]
+    X = [
+        rng.normal(size=(int(k), f)).astype(np.float32)
+        for k in rng.integers(2, 12, size=n)
+    ]
     y = np.array([int(x[-1, 0] > 0) for x in X])
     return X, y
 
@@ -41,8 +43,9 @@ def test_learns_a_simple_rule():
 @pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
 def test_every_cell_and_pooling_is_padding_invariant(cell, pooling):
     X, y = _ragged(n=30)
-    clf = SequenceClassifier(cell=cell, pooling=pooling, bidirectional=True,
-                             **FAST).fit(X, y)
+    clf = SequenceClassifier(
+        cell=cell, pooling=pooling, bidirectional=True, **FAST
+    ).fit(X, y)
     together = clf.predict_proba(X)
     alone = np.vstack([clf.predict_proba([x]) for x in X[:5]])
     np.testing.assert_allclose(together[:5], alone, atol=1e-5)
@@ -56,8 +59,11 @@ def test_same_random_state_gives_identical_fits_and_keeps_global_rng():
     assert torch.equal(before, torch.random.get_rng_state())
     p2 = SequenceClassifier(dropout=0.3, **FAST).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(p1, p2)
-    p3 = SequenceClassifier(dropout=0.3, **{**FAST, "random_state": 1}).fit(
-        X, y).predict_proba(X)
+    p3 = (
+        SequenceClassifier(dropout=0.3, **{**FAST, "random_state": 1})
+        .fit(X, y)
+        .predict_proba(X)
+    )
     assert not np.allclose(p1, p3)
 
 
@@ -119,8 +125,7 @@ def test_class_weight_balanced_reaches_the_criterion():
     y[60:] = 1
     clf = SequenceClassifier(class_weight="balanced", **FAST).fit(X, y)
     expected = compute_class_weight("balanced", classes=np.unique(y), y=y)
-    np.testing.assert_allclose(clf.net_.criterion_.weight.numpy(), expected,
-                               rtol=1e-6)
+    np.testing.assert_allclose(clf.net_.criterion_.weight.numpy(), expected, rtol=1e-6)
     unweighted = SequenceClassifier(**FAST).fit(X, y)
     assert unweighted.net_.criterion_.weight is None
     clf = SequenceClassifier(class_weight={1: 5.0}, **FAST).fit(X, y)
@@ -130,8 +135,11 @@ def test_class_weight_balanced_reaches_the_criterion():
 def test_criterion_routing_for_classes_and_instances():
     X, y = _toy()
     clf = SequenceClassifier(criterion=nn.CrossEntropyLoss, **FAST)
-    clf.set_params(criterion__label_smoothing=0.2, optimizer__weight_decay=1e-3,
-                   iterator_train__bucket_size=7)
+    clf.set_params(
+        criterion__label_smoothing=0.2,
+        optimizer__weight_decay=1e-3,
+        iterator_train__bucket_size=7,
+    )
     assert clf.criterion_params == {"label_smoothing": 0.2}
     assert clf.optimizer_params == {"weight_decay": 1e-3}
     assert clf.iterator_train_params == {"bucket_size": 7}
@@ -141,20 +149,31 @@ def test_criterion_routing_for_classes_and_instances():
     assert clf.net_.iterator_train__bucket_size == 7
     # a torch instance without set_params: routed as well, parameter untouched
     crit = nn.CrossEntropyLoss()
-    clf = SequenceClassifier(criterion=crit, **FAST).set_params(
-        criterion__label_smoothing=0.1).fit(X, y)
+    clf = (
+        SequenceClassifier(criterion=crit, **FAST)
+        .set_params(criterion__label_smoothing=0.1)
+        .fit(X, y)
+    )
     assert clf.net_.criterion_.label_smoothing == 0.1 and crit.label_smoothing == 0
-    bce = SequenceClassifier(criterion=nn.BCEWithLogitsLoss, class_weight="balanced",
-                             **FAST).fit(X, y)
+    bce = SequenceClassifier(
+        criterion=nn.BCEWithLogitsLoss, class_weight="balanced", **FAST
+    ).fit(X, y)
     assert bce.net_.module_.head.out_features == 1
     assert bce.predict_proba(X).shape == (len(X), 2)
     y = (X[:, -1, 0] > 0.7).astype(int)  # about 1 positive in 4
     w = compute_class_weight("balanced", classes=np.unique(y), y=y)
     assert w[1] / w[0] > 2
     # in place during training: the first batch's loss is the weighted BCE
-    one = SequenceClassifier(criterion=nn.BCEWithLogitsLoss, class_weight="balanced",
-                             optimizer="sgd", lr=1e-30, max_epochs=1,
-                             batch_size=len(X), hidden_size=4, random_state=0)
+    one = SequenceClassifier(
+        criterion=nn.BCEWithLogitsLoss,
+        class_weight="balanced",
+        optimizer="sgd",
+        lr=1e-30,
+        max_epochs=1,
+        batch_size=len(X),
+        hidden_size=4,
+        random_state=0,
+    )
     one.fit(X, y)
     assert float(one.net_.criterion_.pos_weight) == pytest.approx(w[1] / w[0])
     p = one.predict_proba(X)[:, 1].astype(np.float64)
@@ -174,8 +193,9 @@ def test_callbacks_parameter_is_not_mutated():
 
 def test_early_stopping_uses_validation_loss_and_keeps_best():
     X, y = _toy(n=120)
-    clf = SequenceClassifier(early_stopping=True, n_iter_no_change=2,
-                             **{**FAST, "max_epochs": 40}).fit(X, y)
+    clf = SequenceClassifier(
+        early_stopping=True, n_iter_no_change=2, **{**FAST, "max_epochs": 40}
+    ).fit(X, y)
     hist = clf.history_
     assert "valid_loss" in hist[-1]
     valid = hist[:, "valid_loss"]
@@ -199,8 +219,9 @@ def test_regressor_single_and_multi_output():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(80, 5, 2)).astype(np.float32)
     y = 1000 + 50 * X[:, -1, 0]
-    reg = SequenceRegressor(hidden_size=16, max_epochs=40, lr=1e-2,
-                            random_state=0).fit(X, y)
+    reg = SequenceRegressor(hidden_size=16, max_epochs=40, lr=1e-2, random_state=0).fit(
+        X, y
+    )
     assert reg.predict(X).shape == (80,)
     assert reg.score(X, y) > 0.8  # target scaling makes lr suit y ~ 1000
     Y = np.column_stack([y, -y])

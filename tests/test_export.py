@@ -26,8 +26,9 @@ def data():
 @pytest.fixture(scope="module", params=["lstm", "gru"])
 def clf(request, data):
     X, y = data
-    return SequenceClassifier(cell=request.param, hidden_size=32, max_epochs=3,
-                              lr=1e-2, random_state=0).fit(X, y)
+    return SequenceClassifier(
+        cell=request.param, hidden_size=32, max_epochs=3, lr=1e-2, random_state=0
+    ).fit(X, y)
 
 
 @pytest.mark.parametrize("dtype", ["int8", "float16", "bfloat16"])
@@ -57,8 +58,9 @@ def test_quantize_int8_replaces_layers_and_shrinks(clf):
     assert model_size(quantize(clf, "bfloat16")) < 0.6 * model_size(clf)
     # a quantized estimator pickles and predicts after loading
     q2 = pickle.loads(pickle.dumps(q))
-    np.testing.assert_array_equal(q2.predict_proba(clf_X(clf)),
-                                  q.predict_proba(clf_X(clf)))
+    np.testing.assert_array_equal(
+        q2.predict_proba(clf_X(clf)), q.predict_proba(clf_X(clf))
+    )
 
 
 def clf_X(clf):
@@ -71,8 +73,9 @@ def test_quantize_regressor_and_errors(data):
     reg = SequenceRegressor(hidden_size=16, max_epochs=1, random_state=0)
     reg.fit(X, y.astype(float))
     q = quantize(reg)
-    np.testing.assert_allclose(q.predict(X), reg.predict(X),
-                               atol=0.05 * np.std(reg.predict(X)) + 1e-3)
+    np.testing.assert_allclose(
+        q.predict(X), reg.predict(X), atol=0.05 * np.std(reg.predict(X)) + 1e-3
+    )
     with pytest.raises(ValueError, match="dtype must be one of"):
         quantize(reg, "int4")
     with pytest.raises(TypeError, match="Call fit first"):
@@ -92,7 +95,7 @@ def test_to_torchscript_matches_float(clf, data, tmp_path):
     lengths = torch.tensor([len(x) for x in X_new])
     x = torch.zeros(n, int(lengths.max()), 3)
     for i, s in enumerate(X_new):
-        x[i, :len(s)] = torch.from_numpy(s)
+        x[i, : len(s)] = torch.from_numpy(s)
     with torch.inference_mode():
         logits = loaded(x, lengths).numpy()
     proba = torch.softmax(torch.from_numpy(logits), dim=1).numpy()

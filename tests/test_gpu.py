@@ -25,14 +25,15 @@ from sklearn_seq.utils import check_sequences
 from sklearn_seq.utils._param_validation import InvalidParameterError
 
 FAST = {"hidden_size": 8, "max_epochs": 3, "batch_size": 16, "random_state": 0}
-needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(),
-                                reason="no cuda device")
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no cuda device")
 
 
 def _ragged(n=48, seed=0):
     rng = np.random.default_rng(seed)
-    X = [rng.normal(size=(int(t), 3)).astype(np.float32)
-         for t in rng.integers(3, 12, size=n)]
+    X = [
+        rng.normal(size=(int(t), 3)).astype(np.float32)
+        for t in rng.integers(3, 12, size=n)
+    ]
     y = np.array([int(x[:, 0].sum() > 0) for x in X])
     return X, y
 
@@ -67,8 +68,10 @@ def test_amp_false_does_not_warn():
 
 def test_auto_device_without_cuda_falls_back_with_warning():
     X, y = _ragged(16)
-    with (mock.patch("torch.cuda.is_available", return_value=False),
-          pytest.warns(DeviceWarning)):
+    with (
+        mock.patch("torch.cuda.is_available", return_value=False),
+        pytest.warns(DeviceWarning),
+    ):
         clf = SequenceClassifier(device="auto", amp=True, **FAST).fit(X, y)
     assert clf.net_.device == "cpu"
 
@@ -90,10 +93,12 @@ def test_grad_scaler_path_equals_float32_training(monkeypatch, max_grad_norm):
     clf = SequenceClassifier(amp=True, **params).fit(X, y)
     assert isinstance(clf.net_.grad_scaler, torch.amp.GradScaler)
     assert clf.net_.grad_scaler.get_scale() == 2.0**16
-    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X),
-                               rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(clf.history_[:, "train_loss"],
-                               ref.history_[:, "train_loss"], rtol=1e-5)
+    np.testing.assert_allclose(
+        clf.predict_proba(X), ref.predict_proba(X), rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        clf.history_[:, "train_loss"], ref.history_[:, "train_loss"], rtol=1e-5
+    )
 
 
 def test_grad_scaler_overflow_skips_steps_without_nan_guard(monkeypatch):
@@ -102,8 +107,11 @@ def test_grad_scaler_overflow_skips_steps_without_nan_guard(monkeypatch):
     X, y = _ragged()
     X = [100 * x for x in X]
     _force_policy(monkeypatch, None, True)
-    monkeypatch.setattr(torch.amp, "GradScaler", functools.partial(
-        torch.amp.GradScaler, init_scale=2.0**127))
+    monkeypatch.setattr(
+        torch.amp,
+        "GradScaler",
+        functools.partial(torch.amp.GradScaler, init_scale=2.0**127),
+    )
     clf = SequenceClassifier(amp="fp16", **FAST).fit(X, y)
     assert clf.net_.grad_scaler.get_scale() < 2.0**127
     loss = clf.history_[:, "train_loss"]
@@ -122,8 +130,7 @@ def test_autocast_path_trains_close_to_float32(monkeypatch):
     # the loss is computed in float32 from float32 outputs
     y_pred = clf.net_.infer(check_sequences_batch(X))
     assert y_pred.dtype == torch.float32
-    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X),
-                               atol=0.05)
+    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X), atol=0.05)
 
 
 def check_sequences_batch(X):
@@ -170,8 +177,9 @@ def test_cuda_batches_are_pinned_and_auto_picks_cuda():
     Xi, yi = next(iter(clf.net_.get_iterator(ds, training=True)))
     assert Xi["x"].is_pinned() and Xi["lengths"].is_pinned() and yi.is_pinned()
     # a user's iterator_train__pin_memory wins
-    clf2 = SequenceClassifier(device="cuda", iterator_train_params={
-        "pin_memory": False}, **FAST).fit(X, y)
+    clf2 = SequenceClassifier(
+        device="cuda", iterator_train_params={"pin_memory": False}, **FAST
+    ).fit(X, y)
     assert clf2.net_.iterator_train__pin_memory is False
 
 
@@ -199,8 +207,7 @@ def test_cuda_amp_fits_and_predicts_close_to_float32(Est, amp):
     if expected is not None:
         assert est.net_.amp_dtype is expected
     assert est.net_.amp_dtype in (torch.bfloat16, torch.float16)
-    assert (est.net_.grad_scaler is not None) == (
-        est.net_.amp_dtype is torch.float16)
+    assert (est.net_.grad_scaler is not None) == (est.net_.amp_dtype is torch.float16)
     # weights stay float32; losses finite and decreasing like float32's
     assert all(p.dtype == torch.float32 for p in est.net_.module_.parameters())
     loss, ref_loss = est.history_[:, "train_loss"], ref.history_[:, "train_loss"]

@@ -29,18 +29,28 @@ TINY = {"hidden_size": 4, "max_epochs": 2, "batch_size": 32, "random_state": 0}
 
 
 def _imbalanced(n=80, minority=0.15, seed=0, **kw):
-    return make_sequence_classification(n, 6, 2, weights=[1 - minority], noise=0.5,
-                                        random_state=seed, **kw)
+    return make_sequence_classification(
+        n, 6, 2, weights=[1 - minority], noise=0.5, random_state=seed, **kw
+    )
 
 
 # -- 2-D samplers of imblearn around SequenceFlattener / SequenceReshaper --
 def test_issue_pipeline_under_grid_search_with_stratified_folds():
     X, y = _imbalanced(n=90)
-    pipe = make_pipeline(SequenceFlattener(), SMOTE(k_neighbors=3, random_state=0),
-                         SequenceReshaper(), SequenceClassifier(**TINY))
+    pipe = make_pipeline(
+        SequenceFlattener(),
+        SMOTE(k_neighbors=3, random_state=0),
+        SequenceReshaper(),
+        SequenceClassifier(**TINY),
+    )
     grid = {"sequenceclassifier__lr": [1e-3, 1e-2]}
-    search = GridSearchCV(pipe, grid, cv=StratifiedKFold(5),
-                          scoring=get_scorer("pr_auc"), error_score="raise")
+    search = GridSearchCV(
+        pipe,
+        grid,
+        cv=StratifiedKFold(5),
+        scoring=get_scorer("pr_auc"),
+        error_score="raise",
+    )
     search.fit(X, y)
     scores = search.cv_results_["mean_test_score"]
     assert scores.shape == (2,) and np.all((scores > 0) & (scores <= 1))
@@ -53,37 +63,44 @@ def test_issue_pipeline_under_grid_search_with_stratified_folds():
     assert seen == 2 * np.bincount(y).max()
 
 
-@pytest.mark.parametrize("sampler", [ADASYN(n_neighbors=3, random_state=0),
-                                     RandomUnderSampler(random_state=0),
-                                     SMOTEENN(smote=SMOTE(k_neighbors=3),
-                                              random_state=0)])
+@pytest.mark.parametrize(
+    "sampler",
+    [
+        ADASYN(n_neighbors=3, random_state=0),
+        RandomUnderSampler(random_state=0),
+        SMOTEENN(smote=SMOTE(k_neighbors=3), random_state=0),
+    ],
+)
 def test_other_2d_samplers_fit_and_predict(sampler):
     X, y = _imbalanced()
-    pipe = make_pipeline(SequenceFlattener(), sampler, SequenceReshaper(),
-                         SequenceClassifier(**TINY)).fit(X, y)
+    pipe = make_pipeline(
+        SequenceFlattener(), sampler, SequenceReshaper(), SequenceClassifier(**TINY)
+    ).fit(X, y)
     assert pipe.predict_proba(X).shape == (len(X), 2)
 
 
 def test_ragged_input_to_a_2d_sampler_pipeline_says_what_to_do():
     X, y = _imbalanced(variable_length=True)
-    pipe = make_pipeline(SequenceFlattener(), SMOTE(), SequenceReshaper(),
-                         SequenceClassifier(**TINY))
-    with pytest.raises(SequenceValidationError,
-                       match=r"SequencePadder.*sklearn_seq\.resampling"):
+    pipe = make_pipeline(
+        SequenceFlattener(), SMOTE(), SequenceReshaper(), SequenceClassifier(**TINY)
+    )
+    with pytest.raises(
+        SequenceValidationError, match=r"SequencePadder.*sklearn_seq\.resampling"
+    ):
         pipe.fit(X, y)
 
 
 # -- class weights and sample weights reach the criterion ----------------
-@pytest.mark.parametrize("criterion", [FocalLoss(gamma=2.0), FocalLoss,
-                                       nn.CrossEntropyLoss()])
+@pytest.mark.parametrize(
+    "criterion", [FocalLoss(gamma=2.0), FocalLoss, nn.CrossEntropyLoss()]
+)
 def test_balanced_class_weight_reaches_any_criterion(criterion):
     X, y = _imbalanced()
     labels = np.array(["fraud", "legit"])[1 - y]  # string labels, fraud first
     clf = SequenceClassifier(criterion=criterion, class_weight="balanced", **TINY)
     clf.fit(X, labels)
     expected = compute_class_weight("balanced", classes=np.unique(labels), y=labels)
-    np.testing.assert_allclose(clf.net_.criterion_.weight.numpy(), expected,
-                               rtol=1e-6)
+    np.testing.assert_allclose(clf.net_.criterion_.weight.numpy(), expected, rtol=1e-6)
     if not isinstance(criterion, type):
         assert criterion.weight is None  # the parameter itself is untouched
 
@@ -100,8 +117,9 @@ def _log_proba_loss(clf, X, y, gamma, sample_weight):
     return np.sum(sample_weight * per_sample) / np.sum(sample_weight * w_t)
 
 
-@pytest.mark.parametrize("criterion, gamma", [(FocalLoss(gamma=2.0), 2.0),
-                                              (nn.CrossEntropyLoss(), 0.0)])
+@pytest.mark.parametrize(
+    "criterion, gamma", [(FocalLoss(gamma=2.0), 2.0), (nn.CrossEntropyLoss(), 0.0)]
+)
 @pytest.mark.parametrize("class_weight", [None, "balanced"])
 def test_sample_weight_reaches_the_per_sample_loss(criterion, gamma, class_weight):
     X, y = _imbalanced(n=40)
@@ -110,9 +128,16 @@ def test_sample_weight_reaches_the_per_sample_loss(criterion, gamma, class_weigh
     sw[::3] = 0.0
     # one batch, and an SGD step too small to move float32 weights: the
     # recorded training loss is the loss of the weights used by predict_proba
-    clf = SequenceClassifier(criterion=criterion, class_weight=class_weight,
-                             optimizer="sgd", lr=1e-30, max_epochs=1, batch_size=64,
-                             hidden_size=4, random_state=0).fit(X, y, sample_weight=sw)
+    clf = SequenceClassifier(
+        criterion=criterion,
+        class_weight=class_weight,
+        optimizer="sgd",
+        lr=1e-30,
+        max_epochs=1,
+        batch_size=64,
+        hidden_size=4,
+        random_state=0,
+    ).fit(X, y, sample_weight=sw)
     recorded = clf.history_[-1, "train_loss"]
     assert recorded == pytest.approx(_log_proba_loss(clf, X, y, gamma, sw), rel=1e-4)
     # zero weights are the same as dropping those samples
@@ -124,7 +149,8 @@ def test_sample_weight_reaches_the_per_sample_loss(criterion, gamma, class_weigh
     ones = clone(clf).fit(X, y, sample_weight=np.ones(len(y)))
     plain = clone(clf).fit(X, y)
     assert ones.history_[-1, "train_loss"] == pytest.approx(
-        plain.history_[-1, "train_loss"], rel=1e-5)
+        plain.history_[-1, "train_loss"], rel=1e-5
+    )
 
 
 # -- criteria in grids, and criteria that do not fit the task ------------
@@ -133,8 +159,11 @@ def test_grid_search_over_focal_gamma_and_over_criteria():
     focal = FocalLoss()
     search = GridSearchCV(
         SequenceClassifier(criterion=focal, class_weight="balanced", **TINY),
-        {"criterion__gamma": [0.0, 2.0]}, cv=StratifiedKFold(2),
-        scoring=get_scorer("pr_auc"), error_score="raise").fit(X, y)
+        {"criterion__gamma": [0.0, 2.0]},
+        cv=StratifiedKFold(2),
+        scoring=get_scorer("pr_auc"),
+        error_score="raise",
+    ).fit(X, y)
     best = search.best_params_["criterion__gamma"]
     assert search.best_estimator_.net_.criterion_.gamma == best
     assert focal.gamma == 2.0 and focal.weight is None  # the parameter is untouched
@@ -143,18 +172,23 @@ def test_grid_search_over_focal_gamma_and_over_criteria():
     search = GridSearchCV(
         SequenceClassifier(**TINY),
         {"criterion": [nn.CrossEntropyLoss(), FocalLoss(gamma=2.0)]},
-        cv=StratifiedKFold(2), scoring=get_scorer("pr_auc"), error_score="raise",
+        cv=StratifiedKFold(2),
+        scoring=get_scorer("pr_auc"),
+        error_score="raise",
     ).fit(X, y)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     fitted = search.best_estimator_.net_.criterion_
     assert type(fitted) is type(search.best_params_["criterion"])
 
 
-@pytest.mark.parametrize("criterion, match", [
-    (TripletLoss(), r"TripletLoss learns embeddings.*SequenceEmbedder"),
-    (nn.MSELoss(), r"MSELoss is a regression loss.*SequenceRegressor"),
-    (nn.HuberLoss, "HuberLoss is a regression loss"),
-])
+@pytest.mark.parametrize(
+    "criterion, match",
+    [
+        (TripletLoss(), r"TripletLoss learns embeddings.*SequenceEmbedder"),
+        (nn.MSELoss(), r"MSELoss is a regression loss.*SequenceRegressor"),
+        (nn.HuberLoss, "HuberLoss is a regression loss"),
+    ],
+)
 def test_criteria_that_do_not_fit_classification_are_rejected(criterion, match):
     X, y = _imbalanced(n=20)
     with pytest.raises(ValueError, match=match):
@@ -179,10 +213,18 @@ def test_cost_scorer_matches_a_direct_count():
     expected = -(fp * 1 + fn * 100 + tp * -5) / 50
     assert scorer(Fixed(y_pred), None, y_true) == pytest.approx(expected)
     sw = rng.uniform(size=50)
-    cost = np.select([(y_true == 0) & (y_pred == 1), (y_true == 1) & (y_pred == 0),
-                      (y_true == 1) & (y_pred == 1)], [1, 100, -5], 0)
+    cost = np.select(
+        [
+            (y_true == 0) & (y_pred == 1),
+            (y_true == 1) & (y_pred == 0),
+            (y_true == 1) & (y_pred == 1),
+        ],
+        [1, 100, -5],
+        0,
+    )
     assert scorer(Fixed(y_pred), None, y_true, sample_weight=sw) == pytest.approx(
-        -np.average(cost, weights=sw))
+        -np.average(cost, weights=sw)
+    )
     labels = np.array(["legit", "fraud"])
     with pytest.raises(ValueError, match="pos_label=1 is not a label"):
         scorer(Fixed(labels[y_pred]), None, labels[y_true])
@@ -190,7 +232,8 @@ def test_cost_scorer_matches_a_direct_count():
         scorer(Fixed(y_pred + 1), None, y_true)
     str_scorer = make_cost_scorer(fn_cost=100, pos_label="fraud")
     assert str_scorer(Fixed(labels[y_pred]), None, labels[y_true]) == pytest.approx(
-        -(fp * 1 + fn * 100) / 50)
+        -(fp * 1 + fn * 100) / 50
+    )
 
 
 def test_lowering_the_threshold_raises_recall_q13():
@@ -205,8 +248,9 @@ def test_lowering_the_threshold_raises_recall_q13():
 
     # the business-cost threshold (FN = 100 x FP) flags far more positives
     plain = clone(clf).fit(X, y)
-    tuned = TunedThresholdClassifierCV(clf, scoring=make_cost_scorer(1, 100),
-                                       cv=StratifiedKFold(3), random_state=0).fit(X, y)
+    tuned = TunedThresholdClassifierCV(
+        clf, scoring=make_cost_scorer(1, 100), cv=StratifiedKFold(3), random_state=0
+    ).fit(X, y)
     assert tuned.best_threshold_ < 0.5
     recall_plain = recall_score(y, plain.predict(X))
     recall_tuned = recall_score(y, tuned.predict(X))

@@ -37,7 +37,10 @@ def fitted():
     X = rng.normal(size=(40, 6, 2)).astype(np.float32)
     y = (X[:, 0, 0] > 0).astype(int)
     clf = SequenceClassifier(
-        hidden_size=6, max_epochs=3, early_stopping=True, validation_fraction=0.25,
+        hidden_size=6,
+        max_epochs=3,
+        early_stopping=True,
+        validation_fraction=0.25,
         random_state=0,
         callbacks=[GradientMonitor(), _RecordScores()],
     ).fit(X, y)
@@ -49,8 +52,9 @@ def test_plot_learning_curve_draws_history(fitted):
     ax = plot_learning_curve(clf)
     lines = {ln.get_label(): ln for ln in ax.get_lines()}
     assert set(lines) == {"train_loss", "valid_loss"}
-    np.testing.assert_allclose(lines["valid_loss"].get_ydata(),
-                               clf.history_[:, "valid_loss"])
+    np.testing.assert_allclose(
+        lines["valid_loss"].get_ydata(), clf.history_[:, "valid_loss"]
+    )
     np.testing.assert_array_equal(lines["train_loss"].get_xdata(), [1, 2, 3])
     twin = [a for a in ax.figure.axes if a is not ax]
     score_labels = {ln.get_label() for a in twin for ln in a.get_lines()}
@@ -62,7 +66,8 @@ def test_plot_gradient_norms(fitted):
     ax = plot_gradient_norms(clf, layers=["head.weight"])
     (line,) = ax.get_lines()
     np.testing.assert_allclose(
-        line.get_ydata(), [r["head.weight"] for r in clf.history_[:, "grad_norms"]])
+        line.get_ydata(), [r["head.weight"] for r in clf.history_[:, "grad_norms"]]
+    )
     no_monitor = SequenceClassifier(hidden_size=4, max_epochs=1, random_state=0)
     no_monitor.fit(*fitted[1:])
     with pytest.raises(ValueError, match="GradientMonitor"):
@@ -87,8 +92,9 @@ def test_plot_attention_inputs():
 def test_plot_attention_pooling_weights():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(12, 5, 1)).astype(np.float32)
-    clf = SequenceClassifier(hidden_size=4, pooling="attention", max_epochs=1,
-                             random_state=0).fit(X, np.arange(12) % 2)
+    clf = SequenceClassifier(
+        hidden_size=4, pooling="attention", max_epochs=1, random_state=0
+    ).fit(X, np.arange(12) % 2)
     clf.predict(X[:3])
     weights = clf.net_.module_.pooling.last_weights_
     ax = plot_attention(weights)
@@ -115,13 +121,16 @@ class _Stub:
         return self._scores[X]
 
 
-@pytest.mark.parametrize(("train", "valid", "verdict"), [
-    (0.98, 0.85, "over-fit"),    # seed Q14: 13-point gap
-    (0.70, 0.69, "under-fit"),   # both low: high bias
-    (0.88, 0.88, "good-fit"),    # seed Q14 follow-up
-    (0.96, 0.89, "good-fit"),    # gap 7 points: good, with a note
-    (0.75, 0.50, "under-fit"),   # bias is fixed first
-])
+@pytest.mark.parametrize(
+    ("train", "valid", "verdict"),
+    [
+        (0.98, 0.85, "over-fit"),  # seed Q14: 13-point gap
+        (0.70, 0.69, "under-fit"),  # both low: high bias
+        (0.88, 0.88, "good-fit"),  # seed Q14 follow-up
+        (0.96, 0.89, "good-fit"),  # gap 7 points: good, with a note
+        (0.75, 0.50, "under-fit"),  # bias is fixed first
+    ],
+)
 def test_diagnose_fit_thresholds_on_data(train, valid, verdict):
     stub = _Stub([{"train_loss": 1.0}], scores={"tr": train, "va": valid})
     d = diagnose_fit(stub, "tr", [0], "va", [0])
@@ -148,8 +157,13 @@ def test_diagnose_fit_from_losses():
     d = diagnose_fit(_Stub(hist, classes=[0, 1], criterion=object()))
     assert d.train_score is None and d.verdict == "over-fit"
     assert "cannot be told" in d.message
-    reg = SequenceRegressor(hidden_size=4, max_epochs=2, early_stopping=True,
-                            validation_fraction=0.3, random_state=0)
+    reg = SequenceRegressor(
+        hidden_size=4,
+        max_epochs=2,
+        early_stopping=True,
+        validation_fraction=0.3,
+        random_state=0,
+    )
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 5, 1)).astype(np.float32)
     reg.fit(X, X[:, -1, 0])

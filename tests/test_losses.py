@@ -892,5 +892,6 @@ def test_triplet_soft_margin_is_softplus_of_the_hardest_gap():
     assert float(got) == pytest.approx(expected, rel=1e-10)
     assert loss.active_fraction_ == pytest.approx((gap > 0).mean())
     with pytest.raises(ValueError, match="margin='soft'"):
-        TripletLoss(margin="soft", mining="batch_all")(torch.tensor(emb),
-                                                        torch.tensor(labels))
+        TripletLoss(margin="soft", mining="batch_all")(
+            torch.tensor(emb), torch.tensor(labels)
+        )

@@ -419,6 +419,7 @@ SCHEME_PREFIXES = {"IOB1": "BI", "IOB2": "BI", "IOE2": "IE", "IOBES": "BIES"}
 def tag_sequences(draw, prefixes):
     tags = ["O"] + [f"{p}-{t}" for p in prefixes for t in ("PER", "LOC", "ORG")]
     lengths = draw(st.lists(st.integers(0, 8), min_size=1, max_size=5))
+
     def seq(n):
         return draw(st.lists(st.sampled_from(tags), min_size=n, max_size=n))
 

@@ -30,8 +30,21 @@ def _ranking_data(n_queries=30, size=8, seed=0):
 def test_names():
     names = get_scorer_names()
     assert names == sorted(names)
-    for name in ["f1", "f0.5", "f2", "pr_auc", "roc_auc", "ndcg@10", "map@10",
-                 "mrr", "mrr@10", "recall@10", "mape", "smape", "entity_f1"]:
+    for name in [
+        "f1",
+        "f0.5",
+        "f2",
+        "pr_auc",
+        "roc_auc",
+        "ndcg@10",
+        "map@10",
+        "mrr",
+        "mrr@10",
+        "recall@10",
+        "mape",
+        "smape",
+        "entity_f1",
+    ]:
         assert name in names or get_scorer(name) is not None
         assert callable(get_scorer(name))
     assert callable(get_scorer("ndcg@37"))
@@ -68,8 +81,10 @@ def test_pr_auc_scorer_string_labels():
     clf = LogisticRegression().fit(X, y)
     proba = clf.predict_proba(X)
     expected = np.mean(
-        [skm.average_precision_score(y == c, proba[:, j])
-         for j, c in enumerate(clf.classes_)]
+        [
+            skm.average_precision_score(y == c, proba[:, j])
+            for j, c in enumerate(clf.classes_)
+        ]
     )
     assert get_scorer("pr_auc")(clf, X, y) == pytest.approx(expected)
     yb = np.where(y == "ant", "ant", "other")
@@ -114,7 +129,8 @@ def test_label_layout_labels_unseen_in_training_count_as_misses():
     assert get_scorer("mrr")(clf, X, y) == pytest.approx(reciprocal.mean())
     w = rng.uniform(0.5, 2, size=len(y))
     assert get_scorer("recall@1")(clf, X, y, sample_weight=w) == pytest.approx(
-        np.sum(w * ((rank == 1) & (y < 2))) / w.sum())
+        np.sum(w * ((rank == 1) & (y < 2))) / w.sum()
+    )
 
 
 def test_regression_scorers():
@@ -147,8 +163,11 @@ def test_grid_search_routes_groups_to_ndcg_scorer():
     scorer = get_scorer("ndcg@5")
     with sklearn.config_context(enable_metadata_routing=True):
         search = GridSearchCV(
-            Ridge(), {"alpha": [0.1, 1000.0]}, cv=GroupKFold(n_splits=3),
-            scoring=scorer, error_score="raise",
+            Ridge(),
+            {"alpha": [0.1, 1000.0]},
+            cv=GroupKFold(n_splits=3),
+            scoring=scorer,
+            error_score="raise",
         ).fit(X, rel, groups=qid)
     # Independent check of one split: per-query NDCG from the reference.
     train, test = next(GroupKFold(n_splits=3).split(X, rel, qid))
@@ -170,8 +189,11 @@ def test_group_scorer_without_routing_fails_loudly():
     with pytest.raises(ValueError, match="enable_metadata_routing"):
         get_scorer("ndcg@10")(reg, X, rel)
     search = GridSearchCV(
-        Ridge(), {"alpha": [1.0]}, cv=GroupKFold(n_splits=3),
-        scoring=get_scorer("ndcg@10"), error_score="raise",
+        Ridge(),
+        {"alpha": [1.0]},
+        cv=GroupKFold(n_splits=3),
+        scoring=get_scorer("ndcg@10"),
+        error_score="raise",
     )
     with pytest.raises(ValueError, match="enable_metadata_routing"):
         search.fit(X, rel, groups=qid)

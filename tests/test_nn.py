@@ -27,8 +27,9 @@ def test_last_state_of_padded_batch_equals_each_sequence_alone(
     cell, bidirectional, num_layers
 ):
     torch.manual_seed(0)
-    enc = RecurrentEncoder(3, hidden_size=5, num_layers=num_layers, cell=cell,
-                           bidirectional=bidirectional)
+    enc = RecurrentEncoder(
+        3, hidden_size=5, num_layers=num_layers, cell=cell, bidirectional=bidirectional
+    )
     seqs, x, lengths = _ragged_batch([7, 2, 5, 1])
     pooled = last_valid_step(enc(x, lengths), lengths, bidirectional)
     # reference: torch's own final hidden state, one sequence at a time
@@ -48,8 +49,9 @@ def test_padded_outputs_zero_and_valid_outputs_match_packed(bidirectional):
     out = enc(x, lengths)
     mask = lengths_to_mask(lengths)
     assert torch.all(out[~mask] == 0)
-    packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True,
-                                               enforce_sorted=False)
+    packed = nn.utils.rnn.pack_padded_sequence(
+        x, lengths, batch_first=True, enforce_sorted=False
+    )
     ref, _ = nn.utils.rnn.pad_packed_sequence(enc.rnn(packed)[0], batch_first=True)
     torch.testing.assert_close(out, ref, atol=1e-6, rtol=1e-5)
 
@@ -63,10 +65,12 @@ def test_pooling_modes_ignore_padding():
     for mode in ["last", "mean", "max"]:
         pool = SequencePooling(mode)
         torch.testing.assert_close(pool(out, lengths)[1], pool(garbage, lengths)[1])
-    torch.testing.assert_close(SequencePooling("mean")(out, lengths)[1],
-                               out[1, :2].mean(0))
-    torch.testing.assert_close(SequencePooling("max")(out, lengths)[1],
-                               out[1, :2].max(0).values)
+    torch.testing.assert_close(
+        SequencePooling("mean")(out, lengths)[1], out[1, :2].mean(0)
+    )
+    torch.testing.assert_close(
+        SequencePooling("max")(out, lengths)[1], out[1, :2].max(0).values
+    )
 
 
 def test_token_embedding_uses_padding_idx_zero():
@@ -87,18 +91,19 @@ def test_lstm_forget_gate_bias_starts_at_one(bidirectional):
     # gate order i, f, g, o: the forget slice of bias_ih is 1 and of bias_hh 0
     torch.manual_seed(0)
     hidden = 5
-    enc = RecurrentEncoder(3, hidden_size=hidden, num_layers=2, cell="lstm",
-                           bidirectional=bidirectional)
+    enc = RecurrentEncoder(
+        3, hidden_size=hidden, num_layers=2, cell="lstm", bidirectional=bidirectional
+    )
     names = [n for n, _ in enc.rnn.named_parameters() if n.startswith("bias")]
     assert len(names) == 2 * 2 * (2 if bidirectional else 1)
     for name in names:
         bias = getattr(enc.rnn, name).detach()
-        forget = bias[hidden:2 * hidden]
+        forget = bias[hidden : 2 * hidden]
         expected = 1.0 if name.startswith("bias_ih") else 0.0
         assert torch.all(forget == expected), name
         # the other gates keep torch's uniform initialisation
-        others = torch.cat([bias[:hidden], bias[2 * hidden:]])
-        assert others.abs().max() <= hidden ** -0.5
+        others = torch.cat([bias[:hidden], bias[2 * hidden :]])
+        assert others.abs().max() <= hidden**-0.5
         assert others.std() > 0
     # a GRU has no forget gate and keeps torch's initialisation
     torch.manual_seed(0)

@@ -28,27 +28,35 @@ def _run(path, x, lengths):
     except ImportError:
         from onnx.reference import ReferenceEvaluator
 
-        return ReferenceEvaluator(str(path)).run(
-            None, {"x": x, "lengths": lengths})[0]
+        return ReferenceEvaluator(str(path)).run(None, {"x": x, "lengths": lengths})[0]
     session = onnxruntime.InferenceSession(
-        str(path), providers=["CPUExecutionProvider"])
+        str(path), providers=["CPUExecutionProvider"]
+    )
     return session.run(None, {"x": x, "lengths": lengths})[0]
 
 
 def _ragged(n, seed=0, n_features=2):
     rng = np.random.default_rng(seed)
-    return [rng.normal(size=(t, n_features)).astype(np.float32)
-            for t in rng.integers(2, 9, n)]
+    return [
+        rng.normal(size=(t, n_features)).astype(np.float32)
+        for t in rng.integers(2, 9, n)
+    ]
 
 
-@pytest.mark.parametrize("cell, pooling", [("lstm", "last"), ("gru", "mean"),
-                                           ("fcn", "max")])
+@pytest.mark.parametrize(
+    "cell, pooling", [("lstm", "last"), ("gru", "mean"), ("fcn", "max")]
+)
 def test_onnx_agrees_with_the_float_model(tmp_path, cell, pooling):
     X = _ragged(30)
     y = np.arange(30) % 3
-    clf = SequenceClassifier(cell=cell, pooling=pooling, hidden_size=8,
-                             bidirectional=cell == "lstm", max_epochs=2,
-                             random_state=0).fit(X, y)
+    clf = SequenceClassifier(
+        cell=cell,
+        pooling=pooling,
+        hidden_size=8,
+        bidirectional=cell == "lstm",
+        max_epochs=2,
+        random_state=0,
+    ).fit(X, y)
     path = tmp_path / "clf.onnx"
     model = to_onnx(clf, path, X, atol=ATOL)
     onnx.checker.check_model(model)
@@ -60,10 +68,12 @@ def test_onnx_agrees_with_the_float_model(tmp_path, cell, pooling):
     for i, s in enumerate(X_new):
         x[i, : len(s)] = s
     logits = _run(path, x, lengths)
-    np.testing.assert_allclose(softmax(logits, axis=1), clf.predict_proba(X_new),
-                               atol=ATOL)
-    np.testing.assert_array_equal(clf.classes_[logits.argmax(axis=1)],
-                                  clf.predict(X_new))
+    np.testing.assert_allclose(
+        softmax(logits, axis=1), clf.predict_proba(X_new), atol=ATOL
+    )
+    np.testing.assert_array_equal(
+        clf.classes_[logits.argmax(axis=1)], clf.predict(X_new)
+    )
 
 
 def test_onnx_regressor_and_token_input(tmp_path):
@@ -91,8 +101,9 @@ def test_onnx_clear_errors(tmp_path):
     with pytest.raises(ValueError, match="quantize"):
         to_onnx(quantize(clf), tmp_path / "a.onnx", X)
     # the transformer's attention freezes the traced batch size
-    tr = SequenceClassifier(cell="transformer", hidden_size=8, max_epochs=1,
-                            random_state=0).fit(X, np.arange(12) % 2)
+    tr = SequenceClassifier(
+        cell="transformer", hidden_size=8, max_epochs=1, random_state=0
+    ).fit(X, np.arange(12) % 2)
     with pytest.raises(ValueError, match="ONNX export of SequenceNet"):
         to_onnx(tr, tmp_path / "t.onnx", X)
     assert not (tmp_path / "t.onnx").exists()

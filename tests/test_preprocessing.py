@@ -37,8 +37,7 @@ from sklearn_seq.utils._param_validation import InvalidParameterError
 
 def _ragged(rng, n=6, n_features=3, low=2, high=9):
     return [
-        rng.normal(size=(rng.randint(low, high), n_features)) * 3 + 5
-        for _ in range(n)
+        rng.normal(size=(rng.randint(low, high), n_features)) * 3 + 5 for _ in range(n)
     ]
 
 
@@ -125,7 +124,13 @@ def test_text_vectorizer_vocabulary_order_and_ids():
     vec = TextVectorizer().fit(DOCS)
     # counts: the=4, cat=2, dog=2, sat=2, end/mat/on=1; 'a' is too short
     assert vec.vocabulary_ == {
-        "the": 2, "cat": 3, "dog": 4, "sat": 5, "end": 6, "mat": 7, "on": 8,
+        "the": 2,
+        "cat": 3,
+        "dog": 4,
+        "sat": 5,
+        "end": 6,
+        "mat": 7,
+        "on": 8,
     }
     assert vec.vocabulary_size_ == 9
     X = vec.transform(DOCS)
@@ -152,7 +157,10 @@ def test_text_vectorizer_fit_transform_equals_fit_then_transform():
 def test_text_vectorizer_max_tokens_and_min_freq():
     assert list(TextVectorizer(max_tokens=2).fit(DOCS).vocabulary_) == ["the", "cat"]
     assert list(TextVectorizer(min_freq=2).fit(DOCS).vocabulary_) == [
-        "the", "cat", "dog", "sat",
+        "the",
+        "cat",
+        "dog",
+        "sat",
     ]
     assert list(TextVectorizer(min_freq=3).fit(DOCS).vocabulary_) == ["the"]
     with pytest.raises(ValueError, match="Empty vocabulary"):
@@ -177,12 +185,14 @@ def test_text_vectorizer_pre_tokenised_keeps_one_id_per_token():
     assert [len(x) for x in X] == [6, 3]  # no token dropped, '.' and 'I' kept
     assert vec.vocabulary_["."] == 2  # most frequent
     assert vec.inverse_transform(X) == [
-        ["john", "lives", "in", "new", "york", "."], ["i", "run", "."],
+        ["john", "lives", "in", "new", "york", "."],
+        ["i", "run", "."],
     ]
     # raw strings and token lists mix
     mixed = vec.transform(["john runs", ("York",)])
     assert [x.tolist() for x in mixed] == [
-        [vec.vocabulary_["john"], 1], [vec.vocabulary_["york"]],
+        [vec.vocabulary_["john"], 1],
+        [vec.vocabulary_["york"]],
     ]
 
 
@@ -226,7 +236,7 @@ def test_scaler_statistics_over_valid_steps_only():
     mask = np.zeros((len(X), maxlen, 3), dtype=bool)
     for i, x in enumerate(X):
         padded[i, : len(x)] = x
-        mask[i, len(x):] = True
+        mask[i, len(x) :] = True
     masked = np.ma.masked_array(padded, mask=mask)
     np.testing.assert_allclose(scaler.mean_, masked.mean(axis=(0, 1)), rtol=1e-6)
     np.testing.assert_allclose(scaler.var_, masked.var(axis=(0, 1)), rtol=1e-6)
@@ -405,7 +415,10 @@ def test_flattener_reshaper_round_trip():
     np.testing.assert_array_equal(flat.inverse_transform(Xf), X)
     np.testing.assert_array_equal(reshaper.inverse_transform(X), Xf)
     assert flat.get_feature_names_out()[:4].tolist() == [
-        "x0_t0", "x1_t0", "x2_t0", "x0_t1",
+        "x0_t0",
+        "x1_t0",
+        "x2_t0",
+        "x0_t1",
     ]
     assert flat.get_feature_names_out(["a", "b", "c"])[-1] == "c_t3"
     with pytest.raises(ValueError, match="3 names"):
@@ -616,8 +629,11 @@ def test_imblearn_pipeline_ragged_input():
     with pytest.raises(SequenceValidationError, match="SequencePadder"):
         pipe.fit(X, y)
     pipe = make_pipeline(
-        SequencePadder(), SequenceFlattener(), SMOTE(k_neighbors=3),
-        SequenceReshaper(), _Recorder(),
+        SequencePadder(),
+        SequenceFlattener(),
+        SMOTE(k_neighbors=3),
+        SequenceReshaper(),
+        _Recorder(),
     )
     pipe.fit(X, y)
     assert pipe[-1].fit_shape_ == (64, 7, 2)

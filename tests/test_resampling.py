@@ -16,8 +16,13 @@ from sklearn_seq.resampling import (
     dtw_distances,
 )
 
-AUGMENTATIONS = [augment.jitter, augment.scaling, augment.magnitude_warp,
-                 augment.time_warp, augment.window_slice]
+AUGMENTATIONS = [
+    augment.jitter,
+    augment.scaling,
+    augment.magnitude_warp,
+    augment.time_warp,
+    augment.window_slice,
+]
 
 
 def _ragged(n=30, f=2, seed=0, minority=6):
@@ -47,8 +52,9 @@ def test_jitter_and_scaling_match_their_definitions():
     noise = np.random.RandomState(3).normal(0, 0.5, size=x.shape)
     np.testing.assert_allclose(augment.jitter(x, sigma=0.5, random_state=3), x + noise)
     factors = np.random.RandomState(3).normal(1, 0.5, size=(1, 2))
-    np.testing.assert_allclose(augment.scaling(x, sigma=0.5, random_state=3),
-                               x * factors)
+    np.testing.assert_allclose(
+        augment.scaling(x, sigma=0.5, random_state=3), x * factors
+    )
 
 
 def test_magnitude_warp_passes_through_the_knots():
@@ -64,8 +70,9 @@ def test_time_warp_keeps_endpoints_and_is_a_monotone_reparametrisation(seed):
     rng = np.random.RandomState(seed)
     n = int(rng.randint(3, 60))
     x = rng.normal(size=(n, 3)).astype(np.float32)
-    out = augment.time_warp(x, sigma=0.5, n_knots=int(rng.randint(1, 6)),
-                            random_state=seed)
+    out = augment.time_warp(
+        x, sigma=0.5, n_knots=int(rng.randint(1, 6)), random_state=seed
+    )
     assert out[0].tolist() == x[0].tolist() and out[-1].tolist() == x[-1].tolist()
     # a ramp is warped into the warping map itself: increasing, same range
     ramp = augment.time_warp(np.arange(n, dtype=float), sigma=0.5, random_state=seed)
@@ -112,7 +119,8 @@ def test_class_counts_match_imblearn_sampling_strategy(make, strategy, ragged):
         X = np.stack([np.resize(x, (8, 2)) for x in X])
     X_res, y_res = make(sampling_strategy=strategy, random_state=0).fit_resample(X, y)
     _, y_ref = RandomOverSampler(sampling_strategy=strategy).fit_resample(
-        np.zeros((len(y), 1)), y)
+        np.zeros((len(y), 1)), y
+    )
     assert Counter(y_res.tolist()) == Counter(y_ref.tolist())
     assert len(X_res) == len(y_res)
     assert isinstance(X_res, list) == ragged
@@ -157,8 +165,9 @@ def test_augmentation_sampler_uses_its_augmentations_and_params():
         calls.append(sign)
         return sign * seq
 
-    X_res, _ = AugmentationOverSampler([(flip, {"sign": -1.0})], random_state=0
-                                       ).fit_resample(X3, y)
+    X_res, _ = AugmentationOverSampler(
+        [(flip, {"sign": -1.0})], random_state=0
+    ).fit_resample(X3, y)
     assert calls == [-1.0] * 18
     # every new sequence is minus a minority sequence
     minority = X3[y == 1]
@@ -244,11 +253,13 @@ def test_smote_dtw_neighbours_follow_shifted_shapes(metric):
     c = 0.3 * a  # same place, smaller: nearer to a in Euclidean distance
     X = [a, b, c] + [np.zeros(8)] * 30
     y = np.array([1, 1, 1] + [0] * 30)
-    X_res, _ = SequenceSMOTE(k_neighbors=1, metric=metric,
-                             random_state=0).fit_resample(X, y)
+    X_res, _ = SequenceSMOTE(k_neighbors=1, metric=metric, random_state=0).fit_resample(
+        X, y
+    )
     # strictly inside the segment a + lam * (b - a), 0 < lam < 1
-    between_a_b = [np.allclose(x, a + x[5] * (b - a)) and 0 < x[5] < 1
-                   for x in X_res[33:]]
+    between_a_b = [
+        np.allclose(x, a + x[5] * (b - a)) and 0 < x[5] < 1 for x in X_res[33:]
+    ]
     assert any(between_a_b) == (metric == "dtw")
 
 
@@ -256,21 +267,26 @@ def test_smote_needs_enough_neighbours():
     X, y = _ragged(minority=3)
     with pytest.raises(ValueError, match=r"k_neighbors=5.*class 1, which has 3"):
         SequenceSMOTE().fit_resample(X, y)
-    X_res, _ = SequenceSMOTE(k_neighbors=2, n_timesteps=5,
-                             random_state=0).fit_resample(X, y)
+    X_res, _ = SequenceSMOTE(k_neighbors=2, n_timesteps=5, random_state=0).fit_resample(
+        X, y
+    )
     lengths = [len(x) for x, t in zip(X, y) if t == 1]
     assert all(min(lengths) <= len(x) <= max(lengths) for x in X_res[30:])
 
 
 # -- in an imblearn pipeline ---------------------------------------------
-@pytest.mark.parametrize("sampler", [AugmentationOverSampler(random_state=0),
-                                     SequenceSMOTE(k_neighbors=2, random_state=0)])
+@pytest.mark.parametrize(
+    "sampler",
+    [
+        AugmentationOverSampler(random_state=0),
+        SequenceSMOTE(k_neighbors=2, random_state=0),
+    ],
+)
 def test_samplers_run_at_fit_only_in_a_pipeline(sampler):
     from sklearn_seq import SequenceClassifier
 
     X, y = _ragged(n=40, minority=8)
-    clf = SequenceClassifier(hidden_size=4, max_epochs=1, batch_size=16,
-                             random_state=0)
+    clf = SequenceClassifier(hidden_size=4, max_epochs=1, batch_size=16, random_state=0)
     pipe = make_pipeline(sampler, clf).fit(X, y)
     seen = sum(b["train_batch_size"] for b in pipe[-1].history_[-1, "batches"])
     assert seen == 64  # 32 + 32 after over-sampling

@@ -36,18 +36,21 @@ def _one_thread():
 
 @pytest.fixture(scope="module")
 def copy_data():
-    X, y = make_reversal_task(400, min_length=3, max_length=6, vocab_size=6,
-                              task="copy", random_state=0)
-    Xt, yt = make_reversal_task(60, min_length=3, max_length=6, vocab_size=6,
-                                task="copy", random_state=1)
+    X, y = make_reversal_task(
+        400, min_length=3, max_length=6, vocab_size=6, task="copy", random_state=0
+    )
+    Xt, yt = make_reversal_task(
+        60, min_length=3, max_length=6, vocab_size=6, task="copy", random_state=1
+    )
     return X, y, Xt, yt
 
 
 @pytest.fixture(scope="module")
 def fitted(copy_data):
     X, y, _, _ = copy_data
-    return Seq2SeqEstimator(hidden_size=32, max_epochs=20, lr=1e-2,
-                            attention="bahdanau", random_state=0).fit(X, y)
+    return Seq2SeqEstimator(
+        hidden_size=32, max_epochs=20, lr=1e-2, attention="bahdanau", random_state=0
+    ).fit(X, y)
 
 
 def _tensors(seqs):
@@ -91,10 +94,10 @@ def test_beam_one_equals_greedy_and_beam_not_worse(fitted, copy_data):
         assert all(torch.allclose(a, b) for a, b in zip(g_att, b_att))
         torch.testing.assert_close(g_score, b_score)
         # returned scores are the model's log-probabilities of the outputs
-        torch.testing.assert_close(module.sequence_log_prob(x, lengths, g_tok),
-                                   g_score, atol=1e-4, rtol=1e-4)
-        k_tok, _, k_score = module.beam_search(x, lengths, 4, 12,
-                                               length_penalty=0.0)
+        torch.testing.assert_close(
+            module.sequence_log_prob(x, lengths, g_tok), g_score, atol=1e-4, rtol=1e-4
+        )
+        k_tok, _, k_score = module.beam_search(x, lengths, 4, 12, length_penalty=0.0)
         k_logp = module.sequence_log_prob(x, lengths, k_tok)
     torch.testing.assert_close(k_logp, k_score, atol=1e-4, rtol=1e-4)
     assert bool((k_logp >= g_score - 1e-4).all())
@@ -104,8 +107,7 @@ def test_estimator_beam_one_equals_greedy(fitted, copy_data):
     _, _, Xt, _ = copy_data
     greedy = fitted.predict(Xt)
     beam = clone(fitted).set_params(beam_size=4)
-    beam.__dict__.update({k: v for k, v in fitted.__dict__.items()
-                          if k.endswith("_")})
+    beam.__dict__.update({k: v for k, v in fitted.__dict__.items() if k.endswith("_")})
     out = beam.predict(Xt)
     assert len(out) == len(greedy)
     assert token_accuracy_score(greedy, out) > 0.8
@@ -123,8 +125,9 @@ def test_attention_weights(fitted, copy_data):
     x, lengths = _tensors(Xt[:8])
     with torch.no_grad():
         memory, mask, state = module.encode(x, lengths)
-        _, _, weights = module.step(torch.ones(8, dtype=torch.long), state,
-                                    memory, mask)
+        _, _, weights = module.step(
+            torch.ones(8, dtype=torch.long), state, memory, mask
+        )
     assert bool((weights[~mask] == 0).all())
     torch.testing.assert_close(weights.sum(1), torch.ones(8))
 
@@ -143,13 +146,22 @@ def test_padding_invariance(fitted, copy_data, beam_size):
             torch.testing.assert_close(alone[1][0], batch[1][i])
 
 
-@pytest.mark.parametrize("attention", [None, "luong_dot", "luong_general",
-                                       "luong_concat"])
+@pytest.mark.parametrize(
+    "attention", [None, "luong_dot", "luong_general", "luong_concat"]
+)
 @pytest.mark.parametrize("cell", ["gru", "transformer"])
 def test_module_variants(attention, cell):
     torch.manual_seed(0)
-    model = Seq2Seq(9, 7, embedding_dim=8, hidden_size=8, num_layers=2,
-                    cell=cell, attention=attention, teacher_forcing_ratio=0.5)
+    model = Seq2Seq(
+        9,
+        7,
+        embedding_dim=8,
+        hidden_size=8,
+        num_layers=2,
+        cell=cell,
+        attention=attention,
+        teacher_forcing_ratio=0.5,
+    )
     x, lengths = _tensors([[3, 4, 5], [6, 7]])
     dec_in = torch.tensor([[1, 3, 4], [1, 5, 0]])
     logits = model.train()(x, lengths, dec_in)
@@ -175,19 +187,26 @@ def test_clone_pickle_and_reproducible(fitted, copy_data):
         np.testing.assert_array_equal(a, b)
     params = fitted.get_params()
     assert clone(fitted).get_params() == params
-    a = Seq2SeqEstimator(hidden_size=8, max_epochs=1, random_state=3).fit(X[:50],
-                                                                      y[:50])
-    b = Seq2SeqEstimator(hidden_size=8, max_epochs=1, random_state=3).fit(X[:50],
-                                                                      y[:50])
+    a = Seq2SeqEstimator(hidden_size=8, max_epochs=1, random_state=3).fit(
+        X[:50], y[:50]
+    )
+    b = Seq2SeqEstimator(hidden_size=8, max_epochs=1, random_state=3).fit(
+        X[:50], y[:50]
+    )
     for p, q in zip(a.predict(Xt), b.predict(Xt)):
         np.testing.assert_array_equal(p, q)
 
 
 def test_strings_and_teacher_forcing():
     X, y = make_date_task(60, formats=["dd_mm_yyyy"], random_state=0)
-    model = Seq2SeqEstimator(hidden_size=16, max_epochs=2, attention="luong_general",
-                             teacher_forcing_ratio=0.5, beam_size=2,
-                             random_state=0).fit(X, y)
+    model = Seq2SeqEstimator(
+        hidden_size=16,
+        max_epochs=2,
+        attention="luong_general",
+        teacher_forcing_ratio=0.5,
+        beam_size=2,
+        random_state=0,
+    ).fit(X, y)
     pred = model.predict(X[:5])
     assert all(isinstance(p, str) for p in pred)
     maps = model.predict_attention(X[:5])
@@ -199,8 +218,9 @@ def test_strings_and_teacher_forcing():
 
 
 def test_grid_search_over_attention():
-    X, y = make_reversal_task(40, min_length=2, max_length=4, vocab_size=4,
-                              random_state=0)
+    X, y = make_reversal_task(
+        40, min_length=2, max_length=4, vocab_size=4, random_state=0
+    )
     grid = GridSearchCV(
         Seq2SeqEstimator(max_epochs=1, random_state=0),
         {"attention": [None, "bahdanau"], "hidden_size": [8]},
@@ -224,7 +244,8 @@ def test_errors():
     with pytest.raises(TypeError, match="mixes strings"):
         model.fit([[1, 2], [3]], ["ab", [1]])
     fitted = Seq2SeqEstimator(max_epochs=1, hidden_size=4, attention=None).fit(
-        [[1, 2], [3]], [[1], [2, 2]])
+        [[1, 2], [3]], [[1], [2, 2]]
+    )
     with pytest.raises(ValueError, match="token id 7"):
         fitted.predict([[7]])
     with pytest.raises(ValueError, match="attention=None"):
@@ -249,8 +270,9 @@ def test_bleu_hand_computed():
     ref = ["the", "cat", "sat", "on", "the", "mat"]
     hyp = ["the", "cat", "sat", "on", "a", "mat"]
     # clipped precisions 5/6, 3/5, 2/4, 1/3; hyp and ref of length 6: BP = 1
-    expected = math.exp((math.log(5 / 6) + math.log(3 / 5) + math.log(2 / 4)
-                         + math.log(1 / 3)) / 4)
+    expected = math.exp(
+        (math.log(5 / 6) + math.log(3 / 5) + math.log(2 / 4) + math.log(1 / 3)) / 4
+    )
     assert bleu_score([ref], [hyp]) == pytest.approx(expected, rel=1e-12)
     # clipping: "the the the" against a ref with two "the"; corpus pooling
     refs = [["the", "cat", "the"], ["a", "b", "c", "d"]]
@@ -259,7 +281,8 @@ def test_bleu_hand_computed():
     p2 = (0 + 2) / (2 + 2)
     bp = math.exp(1 - 7 / 6)
     assert bleu_score(refs, hyps, max_order=2) == pytest.approx(
-        bp * math.sqrt(p1 * p2), rel=1e-12)
+        bp * math.sqrt(p1 * p2), rel=1e-12
+    )
     assert bleu_score(refs, hyps) == 0.0  # no 4-gram at all
     assert 0 < bleu_score(refs, hyps, smooth=True) < 1
     assert bleu_score(["abc"], ["abc"], tokenizer=list, max_order=3) == 1.0
@@ -289,8 +312,9 @@ def test_exact_match_and_token_accuracy():
 
 # -- datasets ----------------------------------------------------------------
 def test_make_reversal_task():
-    X, y = make_reversal_task(50, min_length=2, max_length=7, vocab_size=3,
-                              random_state=0)
+    X, y = make_reversal_task(
+        50, min_length=2, max_length=7, vocab_size=3, random_state=0
+    )
     assert all(2 <= len(x) <= 7 for x in X)
     assert all(np.array_equal(a[::-1], b) for a, b in zip(X, y))
     assert set(np.concatenate(X).tolist()) <= {1, 2, 3}

@@ -17,8 +17,13 @@ from sklearn_seq.datasets import make_ner_sentences
 from sklearn_seq.nn.crf import allowed_transitions
 from sklearn_seq.nn.tagger import TaggerNet, TaggingLoss
 
-FAST = {"hidden_size": 8, "embedding_dim": 8, "max_epochs": 2, "batch_size": 16,
-        "random_state": 0}
+FAST = {
+    "hidden_size": 8,
+    "embedding_dim": 8,
+    "max_epochs": 2,
+    "batch_size": 16,
+    "random_state": 0,
+}
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -47,8 +52,9 @@ def ner():
 @pytest.mark.parametrize("crf", [False, True])
 def test_learns_token_mapping(crf):
     X, y = _token_task()
-    tagger = SequenceTagger(hidden_size=16, embedding_dim=8, max_epochs=25,
-                            lr=0.05, crf=crf, random_state=0).fit(X, y)
+    tagger = SequenceTagger(
+        hidden_size=16, embedding_dim=8, max_epochs=25, lr=0.05, crf=crf, random_state=0
+    ).fit(X, y)
     X_test, y_test = _token_task(n=40, seed=1)
     assert tagger.score(X_test, y_test) > 0.95
     assert tagger.n_epochs_ == 25
@@ -56,8 +62,9 @@ def test_learns_token_mapping(crf):
 
 def test_tcn_tagger_learns_token_mapping():
     X, y = _token_task()
-    tagger = SequenceTagger(cell="tcn", embedding_dim=8, max_epochs=25, lr=0.01,
-                            random_state=0).fit(X, y)
+    tagger = SequenceTagger(
+        cell="tcn", embedding_dim=8, max_epochs=25, lr=0.01, random_state=0
+    ).fit(X, y)
     X_test, y_test = _token_task(n=40, seed=1)
     assert tagger.score(X_test, y_test) > 0.95
 
@@ -115,14 +122,16 @@ def test_padding_invariance(crf, cell):
     batch_proba = tagger.predict_proba(X)
     for i in (0, 7, 13):
         assert tagger.predict([X[i]])[0] == batch[i]
-        np.testing.assert_allclose(tagger.predict_proba([X[i]])[0],
-                                   batch_proba[i], atol=1e-6)
+        np.testing.assert_allclose(
+            tagger.predict_proba([X[i]])[0], batch_proba[i], atol=1e-6
+        )
 
 
 def test_clone_pickle_and_reproducibility(ner):
     X, y = ner
-    tagger = SequenceTagger(crf=True, crf_constraints="bio", char_embedding_dim=4,
-                            **FAST)
+    tagger = SequenceTagger(
+        crf=True, crf_constraints="bio", char_embedding_dim=4, **FAST
+    )
     cloned = clone(tagger)
     assert cloned.get_params() == tagger.get_params()
     tagger.fit(X, y)
@@ -130,8 +139,10 @@ def test_clone_pickle_and_reproducibility(ner):
     restored = pickle.loads(pickle.dumps(tagger))
     assert restored.predict(X[:10]) == tagger.predict(X[:10])
     again = clone(tagger).fit(X, y)
-    np.testing.assert_array_equal(np.concatenate(again.predict_proba(X[:5])),
-                                  np.concatenate(tagger.predict_proba(X[:5])))
+    np.testing.assert_array_equal(
+        np.concatenate(again.predict_proba(X[:5])),
+        np.concatenate(tagger.predict_proba(X[:5])),
+    )
 
 
 def test_cross_val_score_entity_f1(ner):
@@ -141,7 +152,10 @@ def test_cross_val_score_entity_f1(ner):
     X, y = ner
     scores = cross_val_score(
         SequenceTagger(crf=True, **{**FAST, "max_epochs": 4, "hidden_size": 16}),
-        X, y, cv=KFold(3), scoring=get_scorer("entity_f1"),
+        X,
+        y,
+        cv=KFold(3),
+        scoring=get_scorer("entity_f1"),
     )
     assert scores.shape == (3,)
     assert np.isfinite(scores).all() and (scores >= 0).all() and (scores <= 1).all()
@@ -149,8 +163,9 @@ def test_cross_val_score_entity_f1(ner):
 
 def test_grid_search_over_crf(ner):
     X, y = ner
-    grid = GridSearchCV(SequenceTagger(**FAST), {"crf": [False, True]},
-                        cv=KFold(2)).fit(X, y)
+    grid = GridSearchCV(
+        SequenceTagger(**FAST), {"crf": [False, True]}, cv=KFold(2)
+    ).fit(X, y)
     assert grid.best_params_["crf"] in (False, True)
     assert 0 <= grid.best_score_ <= 1  # token accuracy
 
@@ -158,8 +173,9 @@ def test_grid_search_over_crf(ner):
 @pytest.mark.parametrize("char_embedding_dim", [None, 4])
 def test_token_strings_and_unseen_words(char_embedding_dim, ner):
     X, y = ner
-    tagger = SequenceTagger(char_embedding_dim=char_embedding_dim, word_dropout=0.1,
-                            **FAST).fit(X, y)
+    tagger = SequenceTagger(
+        char_embedding_dim=char_embedding_dim, word_dropout=0.1, **FAST
+    ).fit(X, y)
     assert tagger.input_kind_ == "tokens"
     assert tagger.vocab_size_ == len(tagger.vocabulary_) + 2
     assert min(tagger.vocabulary_.values()) == 2
@@ -189,11 +205,11 @@ def test_input_errors():
     with pytest.raises(ValueError, match="at least 2 distinct labels"):
         SequenceTagger(**FAST).fit([[1, 2], [3]], [["O", "O"], ["O"]])
     with pytest.raises(ValueError, match="leave criterion"):
-        SequenceTagger(crf=True, criterion=torch.nn.CrossEntropyLoss,
-                       **FAST).fit([[1, 2], [3]], y)
+        SequenceTagger(crf=True, criterion=torch.nn.CrossEntropyLoss, **FAST).fit(
+            [[1, 2], [3]], y
+        )
     with pytest.raises(ValueError, match="class_weight weighs"):
-        SequenceTagger(crf=True, class_weight="balanced",
-                       **FAST).fit([[1, 2], [3]], y)
+        SequenceTagger(crf=True, class_weight="balanced", **FAST).fit([[1, 2], [3]], y)
     with pytest.raises(ValueError, match="cell"):
         SequenceTagger(cell="fcn", **FAST).fit([[1, 2], [3]], y)
 
@@ -213,8 +229,12 @@ def test_crf_constraints():
     with pytest.raises(ValueError, match=r"y\[1\] = \['O', 'I-LOC'\] breaks the BIO"):
         SequenceTagger(crf=True, crf_constraints="bio", **FAST).fit(X, bad)
     ints = [[0, 1, 1], [0, 1], [1, 0, 0, 1]]
-    assert SequenceTagger(crf=True, crf_constraints="auto",
-                          **FAST).fit(X, ints).crf_constraints_ is None
+    assert (
+        SequenceTagger(crf=True, crf_constraints="auto", **FAST)
+        .fit(X, ints)
+        .crf_constraints_
+        is None
+    )
     with pytest.raises(ValueError, match="needs tag names"):
         SequenceTagger(crf=True, crf_constraints="bio", **FAST).fit(X, ints)
 
@@ -236,8 +256,13 @@ def test_score_is_token_accuracy():
     X, y = _token_task(n=20)
     tagger = SequenceTagger(**FAST).fit(X, y)
     pred = tagger.predict(X)
-    expected = np.mean([p == t for ps, ts in zip(pred, y, strict=True)
-                        for p, t in zip(ps, ts, strict=True)])
+    expected = np.mean(
+        [
+            p == t
+            for ps, ts in zip(pred, y, strict=True)
+            for p, t in zip(ps, ts, strict=True)
+        ]
+    )
     assert tagger.score(X, y) == pytest.approx(expected)
 
 
@@ -259,12 +284,12 @@ def test_tagging_loss_matches_cross_entropy():
     target = torch.tensor([[0, 3, 1, -100, -100], [2, -100, -100, -100, -100]])
     loss = TaggingLoss()(emissions, target)
     mask = target[:, :3] != -100
-    expected = torch.nn.functional.cross_entropy(emissions[mask],
-                                                 target[:, :3][mask])
+    expected = torch.nn.functional.cross_entropy(emissions[mask], target[:, :3][mask])
     torch.testing.assert_close(loss, expected)
     per_seq = TaggingLoss(reduction="none")(emissions, target)
-    ce = torch.nn.functional.cross_entropy(emissions[0], target[0, :3],
-                                           reduction="none")
+    ce = torch.nn.functional.cross_entropy(
+        emissions[0], target[0, :3], reduction="none"
+    )
     torch.testing.assert_close(per_seq[0], ce.mean())
 
     net = TaggerNet(2, 4, hidden_size=4, crf=True)

@@ -85,8 +85,9 @@ class GradientMonitor(Callback):
     (3, ['encoder.rnn.weight_ih_l0', 'encoder.rnn.weight_hh_l0'])
     """
 
-    def __init__(self, vanishing_threshold=1e-3, exploding_threshold=1e3,
-                 include_bias=False):
+    def __init__(
+        self, vanishing_threshold=1e-3, exploding_threshold=1e3, include_bias=False
+    ):
         self.vanishing_threshold = vanishing_threshold
         self.exploding_threshold = exploding_threshold
         self.include_bias = include_bias
@@ -135,8 +136,11 @@ class GradientMonitor(Callback):
         net.history.record("grad_norms", norms)
         net.history.record("grad_norm_ratio", ratio)
         epoch = len(net.history)
-        if (self.vanishing_threshold is not None and "vanishing" not in self.warned_
-                and ratio < self.vanishing_threshold):
+        if (
+            self.vanishing_threshold is not None
+            and "vanishing" not in self.warned_
+            and ratio < self.vanishing_threshold
+        ):
             self.warned_.add("vanishing")
             warnings.warn(
                 f"Vanishing gradients at epoch {epoch}: the gradient norm of the "
@@ -145,7 +149,8 @@ class GradientMonitor(Callback):
                 f"({norms[weights[-1]]:.3g}), below vanishing_threshold="
                 f"{self.vanishing_threshold}. Gated cells (cell='lstm' or "
                 "'gru'), shorter sequences or residual connections help.",
-                GradientWarning, stacklevel=2,
+                GradientWarning,
+                stacklevel=2,
             )
         if self.exploding_threshold is not None and "exploding" not in self.warned_:
             name, value = max(norms.items(), key=lambda kv: kv[1])
@@ -156,7 +161,8 @@ class GradientMonitor(Callback):
                     f"norm of layer {name!r} is {value:.3g}, above "
                     f"exploding_threshold={self.exploding_threshold}. Clip "
                     "gradients (max_grad_norm=1.0) or lower the learning rate.",
-                    GradientWarning, stacklevel=2,
+                    GradientWarning,
+                    stacklevel=2,
                 )
 
     @staticmethod

@@ -107,8 +107,9 @@ class NaNGuard(Callback):
         if training:
             self.batch_ += 1
 
-    def on_grad_computed(self, net, named_parameters, batch=None, training=True,
-                         **kwargs):
+    def on_grad_computed(
+        self, net, named_parameters, batch=None, training=True, **kwargs
+    ):
         if not (self.check_gradients and training):
             return
         if getattr(net, "grad_scaler", None) is not None:
@@ -138,18 +139,24 @@ class NaNGuard(Callback):
         bad_grad, self._bad_grad = self._bad_grad, None
         if math.isfinite(value) and bad_grad is None:
             return
-        where = (f"epoch {self.epoch_}, batch {self.batch_}" if training
-                 else f"epoch {self.epoch_}, validation")
+        where = (
+            f"epoch {self.epoch_}, batch {self.batch_}"
+            if training
+            else f"epoch {self.epoch_}, validation"
+        )
         what = f"the loss is {value}"
         if bad_grad is not None:
-            what += (f" and the gradient of {bad_grad[0]!r} has norm "
-                     f"{bad_grad[1]} (that optimizer step was skipped)")
+            what += (
+                f" and the gradient of {bad_grad[0]!r} has norm "
+                f"{bad_grad[1]} (that optimizer step was skipped)"
+            )
         raise TrainingDivergedError(
             f"Training diverged at {where}: {what}. Try a lower learning rate "
             f"(lr is {getattr(net, 'lr', '?')}), gradient clipping "
             "(max_grad_norm=1.0), scaling the inputs and targets, or a "
             "criterion that is stable on your data. The weights are those of "
             "the last finite step (the best epoch with early_stopping=True).",
-            epoch=self.epoch_, batch=self.batch_ if training else None,
+            epoch=self.epoch_,
+            batch=self.batch_ if training else None,
             loss=value,
         )

@@ -75,7 +75,8 @@ class SequenceDataset(Dataset):
         self.y = None if y is None else torch.as_tensor(y)
         self.y_numpy = None if y is None else np.asarray(y)
         self.sample_weight = (
-            None if sample_weight is None
+            None
+            if sample_weight is None
             else torch.as_tensor(sample_weight, dtype=torch.float32)
         )
 
@@ -126,13 +127,13 @@ class SequenceDataset(Dataset):
         return SequenceDataset(
             self.seqs.take(indices),
             None if self.y is None else self.y_numpy[indices],
-            None if self.sample_weight is None
-            else self.sample_weight.numpy()[indices],
+            None if self.sample_weight is None else self.sample_weight.numpy()[indices],
         )
 
 
-def bucket_batches(lengths, batch_size, *, shuffle=False, rng=None,
-                   bucket_size=50, drop_last=False):
+def bucket_batches(
+    lengths, batch_size, *, shuffle=False, rng=None, bucket_size=50, drop_last=False
+):
     """Split sample indices into batches of similar lengths.
 
     With ``shuffle``, samples are shuffled, grouped into pools of
@@ -181,10 +182,10 @@ def bucket_batches(lengths, batch_size, *, shuffle=False, rng=None,
         if (lengths != lengths[0]).any():
             chunks = []
             for start in range(0, n, pool):
-                chunk = order[start:start + pool]
+                chunk = order[start : start + pool]
                 chunks.append(chunk[np.argsort(lengths[chunk], kind="stable")])
             order = np.concatenate(chunks)
-    batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
     if drop_last and len(batches[-1]) < batch_size:
         batches.pop()
     if shuffle and len(batches) > 1:
@@ -232,8 +233,16 @@ class BucketLoader:
     (3, [4, 4, 2])
     """
 
-    def __init__(self, dataset, batch_size=32, shuffle=False, generator=None,
-                 bucket_size=50, drop_last=False, pin_memory=False):
+    def __init__(
+        self,
+        dataset,
+        batch_size=32,
+        shuffle=False,
+        generator=None,
+        bucket_size=50,
+        drop_last=False,
+        pin_memory=False,
+    ):
         if not isinstance(dataset, SequenceDataset):
             raise TypeError(
                 "BucketLoader iterates over a SequenceDataset, got "
@@ -255,8 +264,11 @@ class BucketLoader:
 
     def __iter__(self):
         batches = bucket_batches(
-            self.dataset.seqs.lengths, self.batch_size, shuffle=self.shuffle,
-            rng=self.generator, bucket_size=self.bucket_size,
+            self.dataset.seqs.lengths,
+            self.batch_size,
+            shuffle=self.shuffle,
+            rng=self.generator,
+            bucket_size=self.bucket_size,
             drop_last=self.drop_last,
         )
         for idx in batches:

@@ -9,8 +9,15 @@ from sklearn_seq.data._dataset import SequenceDataset
 __all__ = ["PKBatchLoader", "pk_batches"]
 
 
-def pk_batches(labels, n_classes_per_batch, n_samples_per_class, *, rng=None,
-               n_batches=None, lengths=None):
+def pk_batches(
+    labels,
+    n_classes_per_batch,
+    n_samples_per_class,
+    *,
+    rng=None,
+    n_batches=None,
+    lengths=None,
+):
     """Batches of ``P`` classes with ``K`` samples each.
 
     Every batch draws ``P = n_classes_per_batch`` distinct classes among
@@ -78,8 +85,11 @@ def pk_batches(labels, n_classes_per_batch, n_samples_per_class, *, rng=None,
     rng = np.random.default_rng() if rng is None else rng
     _, codes = np.unique(labels, return_inverse=True)
     codes = codes.ravel()
-    members = [np.flatnonzero(codes == c) for c in range(codes.max() + 1)] \
-        if len(codes) else []
+    members = (
+        [np.flatnonzero(codes == c) for c in range(codes.max() + 1)]
+        if len(codes)
+        else []
+    )
     members = [m for m in members if len(m) >= 2]
     if not members:
         raise ValueError(
@@ -101,11 +111,12 @@ def pk_batches(labels, n_classes_per_batch, n_samples_per_class, *, rng=None,
             # new round: the rest of this round, then a fresh shuffled round
             rest = class_order[cursor:]
             fresh = rng.permutation(len(members))
-            fresh = np.concatenate([fresh[~np.isin(fresh, rest)],
-                                    fresh[np.isin(fresh, rest)]])
+            fresh = np.concatenate(
+                [fresh[~np.isin(fresh, rest)], fresh[np.isin(fresh, rest)]]
+            )
             class_order = np.concatenate([rest, fresh])
             cursor = 0
-        chosen = class_order[cursor:cursor + p]
+        chosen = class_order[cursor : cursor + p]
         cursor += p
         parts = []
         for c in chosen:
@@ -113,10 +124,10 @@ def pk_batches(labels, n_classes_per_batch, n_samples_per_class, *, rng=None,
             take = min(k, size)
             if heads[c] + take > size:
                 # reshuffle the class, keeping the unused tail first
-                tail = queue[heads[c]:]
-                queue = np.concatenate([tail, rng.permutation(queue[:heads[c]])])
+                tail = queue[heads[c] :]
+                queue = np.concatenate([tail, rng.permutation(queue[: heads[c]])])
                 queues[c], heads[c] = queue, 0
-            parts.append(queue[heads[c]:heads[c] + take])
+            parts.append(queue[heads[c] : heads[c] + take])
             heads[c] += take
         batch = np.concatenate(parts)
         if lengths is not None:
@@ -174,8 +185,16 @@ class PKBatchLoader:
     (3, [4, 4, 4])
     """
 
-    def __init__(self, dataset, batch_size=32, n_samples_per_class=4,
-                 shuffle=True, generator=None, seed=0, n_batches=None):
+    def __init__(
+        self,
+        dataset,
+        batch_size=32,
+        n_samples_per_class=4,
+        shuffle=True,
+        generator=None,
+        seed=0,
+        n_batches=None,
+    ):
         if not isinstance(dataset, SequenceDataset):
             raise TypeError(
                 "PKBatchLoader iterates over a SequenceDataset, got "
@@ -210,8 +229,11 @@ class PKBatchLoader:
         else:
             rng = np.random.default_rng(self.seed)
         return pk_batches(
-            self.dataset.y_numpy, self.n_classes_per_batch,
-            self.n_samples_per_class, rng=rng, n_batches=self.n_batches,
+            self.dataset.y_numpy,
+            self.n_classes_per_batch,
+            self.n_samples_per_class,
+            rng=rng,
+            n_batches=self.n_batches,
             lengths=self.dataset.seqs.lengths,
         )
 

@@ -120,8 +120,9 @@ class Seq2SeqDataset(SequenceDataset):
         """
         indices = np.asarray(indices, dtype=np.int64)
         Xi = collate(self.seqs, indices)
-        dec_in, dec_out = collate_targets(self.targets, indices,
-                                          bos_id=self.bos_id, eos_id=self.eos_id)
+        dec_in, dec_out = collate_targets(
+            self.targets, indices, bos_id=self.bos_id, eos_id=self.eos_id
+        )
         Xi["decoder_input"] = dec_in
         return Xi, dec_out
 
@@ -139,5 +140,9 @@ class Seq2SeqDataset(SequenceDataset):
             The subset.
         """
         indices = np.asarray(indices, dtype=np.int64)
-        return Seq2SeqDataset(self.seqs.take(indices), self.targets.take(indices),
-                              bos_id=self.bos_id, eos_id=self.eos_id)
+        return Seq2SeqDataset(
+            self.seqs.take(indices),
+            self.targets.take(indices),
+            bos_id=self.bos_id,
+            eos_id=self.eos_id,
+        )

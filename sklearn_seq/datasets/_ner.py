@@ -11,44 +11,148 @@ from sklearn_seq.utils._param_validation import Interval, validate_params
 __all__ = ["make_ner_sentences"]
 
 _FIRST = [
-    "John", "Mary", "Ahmed", "Li", "Olga", "Pierre", "Fatima", "Carlos", "Anna",
-    "Kenji", "Grace", "Ivan", "Sofia", "David", "Amara", "Lucas", "Priya",
-    "Jordan", "Paris", "Florence", "Chelsea", "Victoria", "Georgia", "Austin",
+    "John",
+    "Mary",
+    "Ahmed",
+    "Li",
+    "Olga",
+    "Pierre",
+    "Fatima",
+    "Carlos",
+    "Anna",
+    "Kenji",
+    "Grace",
+    "Ivan",
+    "Sofia",
+    "David",
+    "Amara",
+    "Lucas",
+    "Priya",
+    "Jordan",
+    "Paris",
+    "Florence",
+    "Chelsea",
+    "Victoria",
+    "Georgia",
+    "Austin",
 ]
 _LAST = [
-    "Smith", "Garcia", "Chen", "Novak", "Dubois", "Khan", "Okafor", "Rossi",
-    "Tanaka", "Schmidt", "Silva", "Kowalski", "Nguyen", "Johnson", "Ford",
-    "Lincoln", "Washington", "Jackson", "Morgan", "Ferrari", "Dell", "Boeing",
+    "Smith",
+    "Garcia",
+    "Chen",
+    "Novak",
+    "Dubois",
+    "Khan",
+    "Okafor",
+    "Rossi",
+    "Tanaka",
+    "Schmidt",
+    "Silva",
+    "Kowalski",
+    "Nguyen",
+    "Johnson",
+    "Ford",
+    "Lincoln",
+    "Washington",
+    "Jackson",
+    "Morgan",
+    "Ferrari",
+    "Dell",
+    "Boeing",
 ]
 _TITLES = ["Mr.", "Mrs.", "Dr.", "Prof.", "President", "Minister", "Coach"]
 _LOCATIONS = [
-    ["Paris"], ["London"], ["Tokyo"], ["Lagos"], ["Berlin"], ["Lima"], ["Jordan"],
-    ["Georgia"], ["Florence"], ["Chelsea"], ["Victoria"], ["Austin"],
-    ["Washington"], ["Jackson"], ["Brazil"], ["Kenya"], ["Canada"], ["Poland"],
-    ["New", "York"], ["San", "Francisco"], ["Buenos", "Aires"], ["Hong", "Kong"],
-    ["New", "Delhi"], ["Rio", "de", "Janeiro"], ["South", "Africa"],
-    ["United", "Kingdom"], ["Cape", "Town"], ["Los", "Angeles"],
+    ["Paris"],
+    ["London"],
+    ["Tokyo"],
+    ["Lagos"],
+    ["Berlin"],
+    ["Lima"],
+    ["Jordan"],
+    ["Georgia"],
+    ["Florence"],
+    ["Chelsea"],
+    ["Victoria"],
+    ["Austin"],
+    ["Washington"],
+    ["Jackson"],
+    ["Brazil"],
+    ["Kenya"],
+    ["Canada"],
+    ["Poland"],
+    ["New", "York"],
+    ["San", "Francisco"],
+    ["Buenos", "Aires"],
+    ["Hong", "Kong"],
+    ["New", "Delhi"],
+    ["Rio", "de", "Janeiro"],
+    ["South", "Africa"],
+    ["United", "Kingdom"],
+    ["Cape", "Town"],
+    ["Los", "Angeles"],
 ]
 _ORG_HEADS = [
-    "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay",
-    "Ford", "Ferrari", "Dell", "Boeing", "Morgan", "Lincoln", "Apple", "Amazon",
-    "Oracle", "Delta", "Nova", "Orion",
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Hooli",
+    "Vandelay",
+    "Ford",
+    "Ferrari",
+    "Dell",
+    "Boeing",
+    "Morgan",
+    "Lincoln",
+    "Apple",
+    "Amazon",
+    "Oracle",
+    "Delta",
+    "Nova",
+    "Orion",
 ]
 _ORG_TAILS = [
-    ["Corp"], ["Inc."], ["Group"], ["Industries"], ["Bank"], ["Motors"],
-    ["Airlines"], ["Foundation"], ["Labs"], ["Holdings"], ["Systems"],
-    ["Capital"], [],
+    ["Corp"],
+    ["Inc."],
+    ["Group"],
+    ["Industries"],
+    ["Bank"],
+    ["Motors"],
+    ["Airlines"],
+    ["Foundation"],
+    ["Labs"],
+    ["Holdings"],
+    ["Systems"],
+    ["Capital"],
+    [],
 ]
 _ORG_FIXED = [
-    ["United", "Nations"], ["World", "Health", "Organization"],
-    ["European", "Union"], ["Red", "Cross"], ["Bank", "of", "England"],
-    ["University", "of", "Lagos"], ["New", "York", "Times"],
-    ["Real", "Madrid"], ["Paris", "Saint-Germain"],
+    ["United", "Nations"],
+    ["World", "Health", "Organization"],
+    ["European", "Union"],
+    ["Red", "Cross"],
+    ["Bank", "of", "England"],
+    ["University", "of", "Lagos"],
+    ["New", "York", "Times"],
+    ["Real", "Madrid"],
+    ["Paris", "Saint-Germain"],
 ]
 _MISC = [
-    ["French"], ["German"], ["Brazilian"], ["Japanese"], ["Nigerian"],
-    ["Olympic", "Games"], ["World", "Cup"], ["Nobel", "Prize"], ["Euro"],
-    ["Christmas"], ["Ramadan"], ["English"], ["Spanish"],
+    ["French"],
+    ["German"],
+    ["Brazilian"],
+    ["Japanese"],
+    ["Nigerian"],
+    ["Olympic", "Games"],
+    ["World", "Cup"],
+    ["Nobel", "Prize"],
+    ["Euro"],
+    ["Christmas"],
+    ["Ramadan"],
+    ["English"],
+    ["Spanish"],
 ]
 
 # {PER}, {ORG}, {LOC}, {MISC} are entity slots; other words are tagged O.
@@ -76,8 +180,28 @@ _TEMPLATES = [
 ]
 
 
-_ONSETS = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z",
-           "br", "ch", "kr", "sh", "st", "tr"]
+_ONSETS = [
+    "b",
+    "d",
+    "f",
+    "g",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "r",
+    "s",
+    "t",
+    "v",
+    "z",
+    "br",
+    "ch",
+    "kr",
+    "sh",
+    "st",
+    "tr",
+]
 _VOWELS = ["a", "e", "i", "o", "u", "ai", "ou"]
 _CODAS = ["", "", "n", "r", "s", "l", "k", "m"]
 _SURNAME_ENDS = ["ski", "son", "ez", "ov", "ini", "ando", "berg", "ová", "ic", "ers"]
@@ -88,7 +212,8 @@ _ORG_ENDS = ["tech", "corp", "tex", "gen", "nix", "ware", "soft", "tron"]
 def _invented(rng, endings):
     """A capitalised pseudo-word: 1-2 syllables and a typical ending."""
     word = "".join(
-        _ONSETS[rng.randint(len(_ONSETS))] + _VOWELS[rng.randint(len(_VOWELS))]
+        _ONSETS[rng.randint(len(_ONSETS))]
+        + _VOWELS[rng.randint(len(_VOWELS))]
         + _CODAS[rng.randint(len(_CODAS))]
         for _ in range(1 + rng.randint(2))
     )
@@ -98,8 +223,11 @@ def _invented(rng, endings):
 def _person(rng):
     r = rng.random_sample()
     first = _FIRST[rng.randint(len(_FIRST))]
-    last = (_LAST[rng.randint(len(_LAST))] if rng.random_sample() < 0.5
-            else _invented(rng, _SURNAME_ENDS))
+    last = (
+        _LAST[rng.randint(len(_LAST))]
+        if rng.random_sample() < 0.5
+        else _invented(rng, _SURNAME_ENDS)
+    )
     if r < 0.15:
         return [_TITLES[rng.randint(len(_TITLES))], last]
     if r < 0.3:

@@ -24,8 +24,15 @@ __all__ = ["DATE_FORMATS", "make_date_task", "make_reversal_task"]
     },
     prefer_skip_nested_validation=True,
 )
-def make_reversal_task(n_samples=1000, *, min_length=5, max_length=10,
-                       vocab_size=10, task="reverse", random_state=None):
+def make_reversal_task(
+    n_samples=1000,
+    *,
+    min_length=5,
+    max_length=10,
+    vocab_size=10,
+    task="reverse",
+    random_state=None,
+):
     """Random token sequences and their reversal (or copy).
 
     Lengths are drawn uniformly in ``[min_length, max_length]`` and tokens
@@ -79,10 +86,21 @@ def make_reversal_task(n_samples=1000, *, min_length=5, max_length=10,
     return X, y
 
 
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July",
-           "August", "September", "October", "November", "December"]
-_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-         "Sunday"]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 def _fmt(date, style):

@@ -152,8 +152,9 @@ class _SeqNet(NeuralNet):
     def infer(self, x, **fit_params):
         # sample_weight travels in the batch dict but is not a module input;
         # pinned batches (BucketLoader(pin_memory=True)) copy asynchronously
-        x = {k: _to_device(v, self.device) for k, v in x.items()
-             if k != "sample_weight"}
+        x = {
+            k: _to_device(v, self.device) for k, v in x.items() if k != "sample_weight"
+        }
         if self.amp_dtype is None:
             return super().infer(x, **fit_params)
         with torch.autocast(torch.device(self.device).type, dtype=self.amp_dtype):
@@ -219,8 +220,11 @@ class _SeqNet(NeuralNet):
             per_sample = per_sample.reshape(len(weights), -1).mean(dim=1)
         denominator = weights
         class_weight = getattr(criterion, "weight", None)
-        if (isinstance(class_weight, torch.Tensor) and y_true.ndim == 1
-                and not y_true.is_floating_point()):
+        if (
+            isinstance(class_weight, torch.Tensor)
+            and y_true.ndim == 1
+            and not y_true.is_floating_point()
+        ):
             # a class-weighted criterion returns w[y] * loss per sample: divide
             # by the same weights, as its 'mean' does, so unit sample weights
             # give exactly the unweighted-sample loss
@@ -267,8 +271,7 @@ class BaseSequenceNet(BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "pooling": [None, StrOptions({"last", "mean", "max", "attention"})],
         "n_filters": [None, Interval(Integral, 1, None, closed="left"), tuple, list],
-        "kernel_sizes": [None, Interval(Integral, 1, None, closed="left"), tuple,
-                         list],
+        "kernel_sizes": [None, Interval(Integral, 1, None, closed="left"), tuple, list],
         "dilations": [None, Interval(Integral, 1, None, closed="left"), tuple, list],
         "embedding_dim": [None, Interval(Integral, 1, None, closed="left")],
         "criterion": [None, callable],
@@ -312,8 +315,11 @@ class BaseSequenceNet(BaseEstimator):
         self : object
             This estimator.
         """
-        plain = {k: v for k, v in params.items()
-                 if k.partition("__")[0] not in _ROUTED_PREFIXES or "__" not in k}
+        plain = {
+            k: v
+            for k, v in params.items()
+            if k.partition("__")[0] not in _ROUTED_PREFIXES or "__" not in k
+        }
         if plain:
             super().set_params(**plain)
         nested, routed = {}, {}
@@ -355,8 +361,9 @@ class BaseSequenceNet(BaseEstimator):
             too_big = seqs.values >= self.vocab_size_
             if too_big.any():
                 step = int(np.argmax(too_big))
-                sample = int(np.searchsorted(np.cumsum(seqs.lengths), step,
-                                             side="right"))
+                sample = int(
+                    np.searchsorted(np.cumsum(seqs.lengths), step, side="right")
+                )
                 raise ValueError(
                     f"X[{sample}] holds token id {int(seqs.values[step])}, but "
                     f"ids seen in fit are < {self.vocab_size_}. Map unseen tokens "
@@ -445,13 +452,21 @@ class BaseSequenceNet(BaseEstimator):
         # always on: a NaN/inf loss or gradient stops fit with a clear error
         callbacks = [("nan_guard", NaNGuard())]
         if self.max_grad_norm is not None:
-            callbacks.append(("grad_norm_clipping",
-                              GradientNormClipping(self.max_grad_norm)))
+            callbacks.append(
+                ("grad_norm_clipping", GradientNormClipping(self.max_grad_norm))
+            )
         if self.early_stopping:
-            callbacks.append(("early_stopping", EarlyStopping(
-                monitor="valid_loss", patience=self.n_iter_no_change,
-                load_best=True, sink=print,
-            )))
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_loss",
+                        patience=self.n_iter_no_change,
+                        load_best=True,
+                        sink=print,
+                    ),
+                )
+            )
         if self.verbose and self.verbose >= 2:
             callbacks.append(("progress_bar", ProgressBar()))
         for i, cb in enumerate(self.callbacks or []):
@@ -483,13 +498,25 @@ class BaseSequenceNet(BaseEstimator):
     def _loader_params(self, seed, cuda):
         """Keyword arguments of the training and validation loaders."""
         # pinned batches copy to the GPU asynchronously (non_blocking)
-        train = {"shuffle": True, "pin_memory": cuda,
-                 "generator": np.random.default_rng(seed),
-                 **(self.iterator_train_params or {})}
+        train = {
+            "shuffle": True,
+            "pin_memory": cuda,
+            "generator": np.random.default_rng(seed),
+            **(self.iterator_train_params or {}),
+        }
         return train, {"pin_memory": cuda}
 
-    def _fit_net(self, seqs, y, n_outputs, *, default_criterion, weight=None,
-                 stratify=False, sample_weight=None):
+    def _fit_net(
+        self,
+        seqs,
+        y,
+        n_outputs,
+        *,
+        default_criterion,
+        weight=None,
+        stratify=False,
+        sample_weight=None,
+    ):
         if self._continues_training():
             return self._continue_net(seqs, y, n_outputs, sample_weight)
         device = resolve_device(self.device)
@@ -515,11 +542,14 @@ class BaseSequenceNet(BaseEstimator):
             # which fit they belong to
             defaults = type(self)().get_params(deep=False)
             shown = ", ".join(
-                f"{k}={v!r}" for k, v in sorted(self.get_params(deep=False).items())
+                f"{k}={v!r}"
+                for k, v in sorted(self.get_params(deep=False).items())
                 if k != "verbose" and repr(v) != repr(defaults.get(k))
             )
-            print(f"[{type(self).__name__}({shown})] {len(seqs)} sequences, "
-                  f"{self.max_epochs} epochs on {device}")
+            print(
+                f"[{type(self).__name__}({shown})] {len(seqs)} sequences, "
+                f"{self.max_epochs} epochs on {device}"
+            )
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             module = self._build_module(seqs, n_outputs)
@@ -599,8 +629,7 @@ class BaseSequenceNet(BaseEstimator):
             torch.set_rng_state(self._torch_rng_state)
             if devices and getattr(self, "_cuda_rng_state", None) is not None:
                 torch.cuda.set_rng_state(self._cuda_rng_state, net.device)
-            self._run_net(net, lambda: net.partial_fit(dataset, None,
-                                                        epochs=epochs))
+            self._run_net(net, lambda: net.partial_fit(dataset, None, epochs=epochs))
         return self
 
     def _forward(self, seqs):
@@ -614,20 +643,25 @@ class BaseSequenceNet(BaseEstimator):
         batch_size = max(self.batch_size, _PREDICT_BATCH_SIZE)
         cuda = str(device).startswith("cuda")
         amp_dtype = getattr(net, "amp_dtype", None)
-        autocast = (torch.autocast("cuda", dtype=amp_dtype)
-                    if cuda and amp_dtype is not None else contextlib.nullcontext())
+        autocast = (
+            torch.autocast("cuda", dtype=amp_dtype)
+            if cuda and amp_dtype is not None
+            else contextlib.nullcontext()
+        )
         try:
             with torch.inference_mode(), autocast, limit_torch_threads():
                 for idx in bucket_batches(seqs.lengths, batch_size):
                     Xi = collate(seqs, idx)
                     if cuda:
                         Xi = {k: v.pin_memory() for k, v in Xi.items()}
-                    out = module(_to_device(Xi["x"], device),
-                                 _to_device(Xi["lengths"], device))
+                    out = module(
+                        _to_device(Xi["x"], device), _to_device(Xi["lengths"], device)
+                    )
                     out = out.float().cpu().numpy()
                     if outputs is None:
-                        outputs = np.empty((seqs.n_samples, *out.shape[1:]),
-                                           dtype=np.float32)
+                        outputs = np.empty(
+                            (seqs.n_samples, *out.shape[1:]), dtype=np.float32
+                        )
                     outputs[idx] = out
         finally:
             module.train(was_training)

@@ -172,8 +172,9 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
                 f"class_weight has labels {sorted(map(str, unknown))} that are not "
                 f"in the training classes {self.classes_.tolist()}."
             )
-        return np.array([float(self.class_weight.get(c, 1.0))
-                         for c in self.classes_.tolist()])
+        return np.array(
+            [float(self.class_weight.get(c, 1.0)) for c in self.classes_.tolist()]
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -212,8 +213,7 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
         if warm or classes is not None:
             # continued training: labels keep the encoding of the first fit
             known = self.classes_ if warm else np.unique(np.asarray(classes))
-            if classes is not None and not np.array_equal(np.unique(classes),
-                                                          known):
+            if classes is not None and not np.array_equal(np.unique(classes), known):
                 raise ValueError(
                     f"classes={np.unique(classes).tolist()} differs from the "
                     f"classes of the previous fit, {known.tolist()}."
@@ -227,9 +227,7 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
                 )
             self.classes_, y_encoded = known, np.searchsorted(known, y)
         elif self._partial_fit_epochs is not None:
-            raise ValueError(
-                "classes must be passed on the first call to partial_fit."
-            )
+            raise ValueError("classes must be passed on the first call to partial_fit.")
         else:
             self.classes_, y_encoded = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
@@ -239,8 +237,9 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
                 f"got 1 class ({self.classes_[0]!r})."
             )
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, np.empty(len(y)),
-                                                 dtype=np.float32)
+            sample_weight = _check_sample_weight(
+                sample_weight, np.empty(len(y)), dtype=np.float32
+            )
         single = self._single_logit()
         if single and n_classes != 2:
             raise ValueError(
@@ -256,12 +255,15 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
         # class weights become its pos_weight once the criterion is built
         criterion_weight = None if single else weights
         self._check_criterion_task()
-        target = (y_encoded.astype(np.float32) if single
-                  else y_encoded.astype(np.int64))
+        target = y_encoded.astype(np.float32) if single else y_encoded.astype(np.int64)
         self._fit_net(
-            seqs, target, 1 if single else n_classes,
+            seqs,
+            target,
+            1 if single else n_classes,
             default_criterion=torch.nn.CrossEntropyLoss,
-            weight=criterion_weight, stratify=True, sample_weight=sample_weight,
+            weight=criterion_weight,
+            stratify=True,
+            sample_weight=sample_weight,
         )
         return self
 
@@ -356,6 +358,8 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
 
 
 SequenceClassifier.__doc__ = SequenceClassifier.__doc__.format(
-    shared_params=SHARED_PARAMS, shared_attributes=SHARED_ATTRIBUTES,
-    warm_start=WARM_START_PARAM, amp=AMP_PARAM,
+    shared_params=SHARED_PARAMS,
+    shared_attributes=SHARED_ATTRIBUTES,
+    warm_start=WARM_START_PARAM,
+    amp=AMP_PARAM,
 )

@@ -62,8 +62,7 @@ def _pair_input(X_pairs):
             "Pair input must be a tuple (X_a, X_b) of two sequence collections "
             "of the same length (pair i is X_a[i], X_b[i]); got "
             f"{type(X_pairs).__name__}"
-            + (f" of length {len(X_pairs)}." if hasattr(X_pairs, "__len__")
-               else ".")
+            + (f" of length {len(X_pairs)}." if hasattr(X_pairs, "__len__") else ".")
         )
     return X_pairs
 
@@ -229,8 +228,7 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
 
     # -- fit --------------------------------------------------------------
     def _build_module(self, seqs, n_outputs):
-        return _EmbeddingModule(super()._build_module(seqs, n_outputs),
-                                self.normalize)
+        return _EmbeddingModule(super()._build_module(seqs, n_outputs), self.normalize)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -270,8 +268,13 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
                 f"or more samples; y has {len(self.classes_)} class(es) with at "
                 f"most {counts.max()} sample(s) each."
             )
-        self._fit_net(seqs, codes.astype(np.int64), self.embedding_size,
-                      default_criterion=TripletLoss, stratify=True)
+        self._fit_net(
+            seqs,
+            codes.astype(np.int64),
+            self.embedding_size,
+            default_criterion=TripletLoss,
+            stratify=True,
+        )
         self.threshold_ = self._learn_threshold(seqs, codes)
         return self
 
@@ -282,14 +285,23 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
 
     def _loader_params(self, seed, cuda):
         k = {"n_samples_per_class": self.samples_per_class}
-        train = {**k, "generator": np.random.default_rng(seed),
-                 **(self.iterator_train_params or {})}
+        train = {
+            **k,
+            "generator": np.random.default_rng(seed),
+            **(self.iterator_train_params or {}),
+        }
         return train, {**k, "shuffle": False, "seed": seed}
 
     def _build_callbacks(self):
-        return [("active_fraction", PassthroughScoring(
-            "active_fraction", lower_is_better=None, on_train=True)),
-            *super()._build_callbacks()]
+        return [
+            (
+                "active_fraction",
+                PassthroughScoring(
+                    "active_fraction", lower_is_better=None, on_train=True
+                ),
+            ),
+            *super()._build_callbacks(),
+        ]
 
     def _learn_threshold(self, seqs, codes):
         """Distance threshold maximising TPR - FPR on training pairs."""

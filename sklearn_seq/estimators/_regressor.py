@@ -182,8 +182,9 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
             bad = int(np.argmax(~np.isfinite(y.reshape(len(y), -1)).all(axis=1)))
             raise ValueError(f"y contains NaN or inf (first at y[{bad}]).")
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, np.empty(len(y)),
-                                                 dtype=np.float32)
+            sample_weight = _check_sample_weight(
+                sample_weight, np.empty(len(y)), dtype=np.float32
+            )
         y2 = y.reshape(len(y), -1).astype(np.float64)
         if warm and y2.shape[1] != self.n_outputs_:
             raise ValueError(
@@ -204,9 +205,13 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
         target = ((y2 - self.target_mean_) / self.target_scale_).astype(np.float32)
         if self._y_1d:
             target = target[:, 0]
-        self._fit_net(seqs, target, self.n_outputs_,
-                      default_criterion=torch.nn.MSELoss,
-                      sample_weight=sample_weight)
+        self._fit_net(
+            seqs,
+            target,
+            self.n_outputs_,
+            default_criterion=torch.nn.MSELoss,
+            sample_weight=sample_weight,
+        )
         return self
 
     def predict(self, X):
@@ -235,6 +240,8 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
 
 
 SequenceRegressor.__doc__ = SequenceRegressor.__doc__.format(
-    shared_params=SHARED_PARAMS, shared_attributes=SHARED_ATTRIBUTES,
-    warm_start=WARM_START_PARAM, amp=AMP_PARAM,
+    shared_params=SHARED_PARAMS,
+    shared_attributes=SHARED_ATTRIBUTES,
+    warm_start=WARM_START_PARAM,
+    amp=AMP_PARAM,
 )

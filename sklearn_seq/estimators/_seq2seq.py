@@ -36,8 +36,7 @@ __all__ = ["Seq2SeqEstimator"]
 _TARGET_SHIFT = N_SPECIAL - 1
 
 # shared parameters of the other estimators that an encoder-decoder lacks
-_NOT_APPLICABLE = ("pooling", "n_filters", "kernel_sizes", "dilations",
-                   "class_weight")
+_NOT_APPLICABLE = ("pooling", "n_filters", "kernel_sizes", "dilations", "class_weight")
 
 
 class _CharVocabulary:
@@ -50,8 +49,9 @@ class _CharVocabulary:
     join = ""
 
     def fit(self, docs):
-        self.vocabulary_ = {c: i for i, c in
-                            enumerate(sorted({c for d in docs for c in d}), 1)}
+        self.vocabulary_ = {
+            c: i for i, c in enumerate(sorted({c for d in docs for c in d}), 1)
+        }
         self.vocabulary_size_ = len(self.vocabulary_) + 1
         return self
 
@@ -138,8 +138,7 @@ class _Seq2SeqNet(_SeqNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = y_true.to(y_pred.device)
-        return self.criterion_(y_pred.reshape(-1, y_pred.shape[-1]),
-                               y_true.reshape(-1))
+        return self.criterion_(y_pred.reshape(-1, y_pred.shape[-1]), y_true.reshape(-1))
 
 
 class Seq2SeqEstimator(BaseSequenceNet):
@@ -247,11 +246,16 @@ class Seq2SeqEstimator(BaseSequenceNet):
     _net_class = _Seq2SeqNet
 
     _parameter_constraints: dict = {
-        **{k: v for k, v in BaseSequenceNet._parameter_constraints.items()
-           if k not in _NOT_APPLICABLE},
+        **{
+            k: v
+            for k, v in BaseSequenceNet._parameter_constraints.items()
+            if k not in _NOT_APPLICABLE
+        },
         "cell": [StrOptions({"rnn", "lstm", "gru", "transformer"})],
-        "attention": [None, StrOptions({"bahdanau", "luong_dot", "luong_general",
-                                        "luong_concat"})],
+        "attention": [
+            None,
+            StrOptions({"bahdanau", "luong_dot", "luong_general", "luong_concat"}),
+        ],
         "decoder_hidden_size": [None, Interval(Integral, 1, None, closed="left")],
         "teacher_forcing_ratio": [Interval(Real, 0, 1, closed="both")],
         "beam_size": [Interval(Integral, 1, None, closed="left")],
@@ -351,8 +355,10 @@ class Seq2SeqEstimator(BaseSequenceNet):
         if text:
             if any(len(s) == 0 for s in X):
                 i = next(i for i, s in enumerate(X) if len(s) == 0)
-                raise ValueError(f"X[{i}] is an empty string; every source "
-                                 "sequence needs at least one token.")
+                raise ValueError(
+                    f"X[{i}] is an empty string; every source "
+                    "sequence needs at least one token."
+                )
             seqs = self._encode_text(self.source_vectorizer_, X, "X")
         else:
             seqs = _token_sequences(X, "X")
@@ -420,13 +426,14 @@ class Seq2SeqEstimator(BaseSequenceNet):
             )
         self.target_vocab_size_ = int(targets.values.max()) + 1
         self.max_output_length_ = (
-            int(2 * targets.lengths.max()) if self.max_output_length is None
+            int(2 * targets.lengths.max())
+            if self.max_output_length is None
             else int(self.max_output_length)
         )
-        shifted = Sequences(targets.values + _TARGET_SHIFT, targets.lengths,
-                            "tokens")
-        return self._fit_net(seqs, shifted, None,
-                             default_criterion=torch.nn.CrossEntropyLoss)
+        shifted = Sequences(targets.values + _TARGET_SHIFT, targets.lengths, "tokens")
+        return self._fit_net(
+            seqs, shifted, None, default_criterion=torch.nn.CrossEntropyLoss
+        )
 
     # hooks of BaseSequenceNet._fit_net: targets travel in a Seq2SeqDataset
     # and the net's loss flattens the (batch, steps, vocab) logits
@@ -454,12 +461,17 @@ class Seq2SeqEstimator(BaseSequenceNet):
                     Xi = collate(seqs, idx)
                     x, lengths = Xi["x"].to(device), Xi["lengths"].to(device)
                     if self.beam_size == 1:
-                        out, attn, _ = module.greedy(x, lengths,
-                                                     self.max_output_length_)
+                        out, attn, _ = module.greedy(
+                            x, lengths, self.max_output_length_
+                        )
                     else:
                         out, attn, _ = module.beam_search(
-                            x, lengths, self.beam_size, self.max_output_length_,
-                            length_penalty=self.length_penalty)
+                            x,
+                            lengths,
+                            self.beam_size,
+                            self.max_output_length_,
+                            length_penalty=self.length_penalty,
+                        )
                     for j, i in enumerate(idx):
                         tokens[i] = out[j].numpy() - _TARGET_SHIFT
                         if attn is not None:

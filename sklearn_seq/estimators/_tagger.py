@@ -40,9 +40,14 @@ _CELL_DOC = """cell : {"rnn", "lstm", "gru", "transformer", "tcn"}, default="lst
 # Shared parameter docs with the tagger's cells, without ``pooling``
 # (meaningless for per-step output) and with ``bidirectional=True``.
 _TAGGER_PARAMS = re.sub(
-    r"\n    pooling : .*?\n\n(?=    embedding_dim)", "\n",
-    re.sub(r"^cell : .*?(?=\n\n    hidden_size)", lambda m: _CELL_DOC,
-           SHARED_PARAMS, flags=re.DOTALL),
+    r"\n    pooling : .*?\n\n(?=    embedding_dim)",
+    "\n",
+    re.sub(
+        r"^cell : .*?(?=\n\n    hidden_size)",
+        lambda m: _CELL_DOC,
+        SHARED_PARAMS,
+        flags=re.DOTALL,
+    ),
     flags=re.DOTALL,
 ).replace(
     "bidirectional : bool, default=False\n        Add a backward direction "
@@ -303,8 +308,10 @@ class SequenceTagger(BaseSequenceNet):
                 )
             sent = list(sent)
             if not sent:
-                raise ValueError(f"X[{i}] is an empty sentence; every sentence "
-                                 "needs at least one token.")
+                raise ValueError(
+                    f"X[{i}] is an empty sentence; every sentence "
+                    "needs at least one token."
+                )
             for tok in sent:
                 if not isinstance(tok, str):
                     raise TypeError(
@@ -334,8 +341,11 @@ class SequenceTagger(BaseSequenceNet):
             for tok in sent:
                 idx = vocab.get(tok)
                 if idx is None:
-                    idx = (unseen.setdefault(tok, first_new + len(unseen))
-                           if spell else OOV_ID)
+                    idx = (
+                        unseen.setdefault(tok, first_new + len(unseen))
+                        if spell
+                        else OOV_ID
+                    )
                 row.append(idx)
             ids.append(np.asarray(row, dtype=np.int64))
         lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
@@ -352,7 +362,7 @@ class SequenceTagger(BaseSequenceNet):
         table = np.zeros((len(tokens), MAX_CHARS), dtype=np.int64)
         for i, tok in enumerate(tokens):
             row = [chars.get(c, 1) for c in tok[:MAX_CHARS]]
-            table[i, :len(row)] = row
+            table[i, : len(row)] = row
         return table
 
     def _validate_y(self, y, seqs):
@@ -369,8 +379,7 @@ class SequenceTagger(BaseSequenceNet):
         y = list(y)
         if len(y) != seqs.n_samples:
             raise ValueError(
-                f"X has {seqs.n_samples} sequences but y has {len(y)} label "
-                "sequences."
+                f"X has {seqs.n_samples} sequences but y has {len(y)} label sequences."
             )
         rows = []
         for i, (labels, n) in enumerate(zip(y, seqs.lengths.tolist(), strict=True)):
@@ -435,8 +444,9 @@ class SequenceTagger(BaseSequenceNet):
         if self.class_weight == "balanced":
             present = np.unique(codes)
             weights = np.ones(n_classes)
-            weights[present] = compute_class_weight("balanced", classes=present,
-                                                    y=codes)
+            weights[present] = compute_class_weight(
+                "balanced", classes=present, y=codes
+            )
             return weights
         unknown = set(self.class_weight) - set(self.classes_.tolist())
         if unknown:
@@ -444,8 +454,9 @@ class SequenceTagger(BaseSequenceNet):
                 f"class_weight has labels {sorted(map(str, unknown))} that are not "
                 f"in the training tags {self.classes_.tolist()}."
             )
-        return np.array([float(self.class_weight.get(c, 1.0))
-                         for c in self.classes_.tolist()])
+        return np.array(
+            [float(self.class_weight.get(c, 1.0)) for c in self.classes_.tolist()]
+        )
 
     def _resolve_constraints(self):
         if not self.crf or self.crf_constraints is None:
@@ -462,8 +473,10 @@ class SequenceTagger(BaseSequenceNet):
 
     def _check_paths(self, codes, lengths):
         """Raise when a training tag path breaks the CRF constraints."""
-        start, trans, end = (m.numpy() for m in allowed_transitions(
-            self.crf_constraints_, self.classes_.tolist()))
+        start, trans, end = (
+            m.numpy()
+            for m in allowed_transitions(self.crf_constraints_, self.classes_.tolist())
+        )
         offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         bad = ~start[codes[offsets]] | ~end[codes[offsets + lengths - 1]]
         step_ok = trans[codes[:-1], codes[1:]]
@@ -471,12 +484,11 @@ class SequenceTagger(BaseSequenceNet):
         is_first[offsets] = True
         broken = ~step_ok & ~is_first[1:]
         if broken.any():
-            sample = np.searchsorted(offsets, np.argmax(broken) + 1,
-                                     side="right") - 1
+            sample = np.searchsorted(offsets, np.argmax(broken) + 1, side="right") - 1
             bad[sample] = True
         if bad.any():
             i = int(np.argmax(bad))
-            path = self.classes_[codes[offsets[i]:offsets[i] + lengths[i]]]
+            path = self.classes_[codes[offsets[i] : offsets[i] + lengths[i]]]
             raise ValueError(
                 f"y[{i}] = {path.tolist()!r:.120} breaks the "
                 f"{self.crf_constraints_.upper()} scheme of "
@@ -521,7 +533,8 @@ class SequenceTagger(BaseSequenceNet):
             )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
-                sample_weight, np.empty(seqs.n_samples), dtype=np.float32)
+                sample_weight, np.empty(seqs.n_samples), dtype=np.float32
+            )
         self.crf_constraints_ = self._resolve_constraints()
         if self.crf_constraints_ is not None:
             self._check_paths(codes, seqs.lengths)
@@ -529,13 +542,18 @@ class SequenceTagger(BaseSequenceNet):
         # targets padded with IGNORE_INDEX to the longest sequence; each batch
         # is cut to its own length by TaggingLoss
         dtype = np.int16 if n_classes < np.iinfo(np.int16).max else np.int32
-        target = np.full((seqs.n_samples, int(seqs.lengths.max())), IGNORE_INDEX,
-                         dtype=dtype)
+        target = np.full(
+            (seqs.n_samples, int(seqs.lengths.max())), IGNORE_INDEX, dtype=dtype
+        )
         target[np.arange(target.shape[1]) < seqs.lengths[:, None]] = codes
         self._fit_net(
-            seqs, target, n_classes,
+            seqs,
+            target,
+            n_classes,
             default_criterion=torch.nn.CrossEntropyLoss,
-            weight=self.class_weight_, stratify=False, sample_weight=sample_weight,
+            weight=self.class_weight_,
+            stratify=False,
+            sample_weight=sample_weight,
         )
         return self
 
@@ -549,8 +567,9 @@ class SequenceTagger(BaseSequenceNet):
         device = net.device
         char_table = None
         if extra is not None:
-            char_table = torch.cat([module.char_table.cpu(),
-                                    torch.from_numpy(extra)]).to(device)
+            char_table = torch.cat(
+                [module.char_table.cpu(), torch.from_numpy(extra)]
+            ).to(device)
         results = [None] * seqs.n_samples
         was_training = module.training
         module.eval()
@@ -567,8 +586,10 @@ class SequenceTagger(BaseSequenceNet):
                     else:
                         probs = module.marginals(emissions.double(), lengths)
                         probs = probs.cpu().numpy()
-                        out = [p[:n] for p, n in zip(probs, Xi["lengths"].tolist(),
-                                                     strict=True)]
+                        out = [
+                            p[:n]
+                            for p, n in zip(probs, Xi["lengths"].tolist(), strict=True)
+                        ]
                     for i, row in zip(idx.tolist(), out, strict=True):
                         results[i] = row
         finally:
@@ -589,8 +610,10 @@ class SequenceTagger(BaseSequenceNet):
             One label list per sequence, of the sequence's length, with labels
             of the type seen in :meth:`fit`.
         """
-        return [self.classes_[np.asarray(ids, dtype=np.int64)].tolist()
-                for ids in self._run(X, "decode")]
+        return [
+            self.classes_[np.asarray(ids, dtype=np.int64)].tolist()
+            for ids in self._run(X, "decode")
+        ]
 
     def predict_proba(self, X):
         """Per-step label probabilities; every row sums to 1.
@@ -636,8 +659,11 @@ class SequenceTagger(BaseSequenceNet):
                 f"X has {len(pred)} sequences but y has {len(y)} label sequences."
             )
         correct, weights = [], []
-        w = (np.ones(len(pred)) if sample_weight is None
-             else np.asarray(sample_weight, dtype=np.float64))
+        w = (
+            np.ones(len(pred))
+            if sample_weight is None
+            else np.asarray(sample_weight, dtype=np.float64)
+        )
         for i, (p, t) in enumerate(zip(pred, y, strict=True)):
             t = np.asarray(t)
             if len(t) != len(p):
@@ -659,7 +685,8 @@ class SequenceTagger(BaseSequenceNet):
 
 # only the parameters this estimator has (no pooling, no convolution sizes)
 SequenceTagger._parameter_constraints = {
-    k: v for k, v in SequenceTagger._parameter_constraints.items()
+    k: v
+    for k, v in SequenceTagger._parameter_constraints.items()
     if k in SequenceTagger._get_param_names()
 }
 SequenceTagger.__doc__ = SequenceTagger.__doc__.format(

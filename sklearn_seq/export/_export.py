@@ -131,9 +131,7 @@ def quantize(estimator, dtype="int8"):
     ((3,), True)
     """
     if dtype not in _DTYPES:
-        raise ValueError(
-            f"dtype must be one of {sorted(_DTYPES)}, got {dtype!r}."
-        )
+        raise ValueError(f"dtype must be one of {sorted(_DTYPES)}, got {dtype!r}.")
     module = _fitted_module(estimator)
     est = copy.deepcopy(estimator)
     module = copy.deepcopy(module).eval()
@@ -144,7 +142,9 @@ def quantize(estimator, dtype="int8"):
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", UserWarning)
             converted = torch.ao.quantization.quantize_dynamic(
-                module, {nn.LSTM, nn.GRU, nn.Linear}, dtype=_DTYPES[dtype],
+                module,
+                {nn.LSTM, nn.GRU, nn.Linear},
+                dtype=_DTYPES[dtype],
             )
     est.net_.module_ = converted
     est.quantized_dtype_ = dtype
@@ -238,11 +238,19 @@ def to_torchscript(estimator, path, X, *, atol=1e-5):
             worst = 0.0
             with torch.inference_mode():
                 for length in np.unique(seqs.lengths):
-                    for idx in (np.flatnonzero(seqs.lengths == length),
-                                np.arange(seqs.n_samples)):
+                    for idx in (
+                        np.flatnonzero(seqs.lengths == length),
+                        np.arange(seqs.n_samples),
+                    ):
                         b = collate(seqs, idx)
-                        diff = (traced(b["x"], b["lengths"])
-                                - module(b["x"], b["lengths"])).abs().max()
+                        diff = (
+                            (
+                                traced(b["x"], b["lengths"])
+                                - module(b["x"], b["lengths"])
+                            )
+                            .abs()
+                            .max()
+                        )
                         worst = max(worst, float(diff))
             if not worst <= atol:
                 raise ValueError(
@@ -381,10 +389,17 @@ def to_onnx(estimator, path, X, *, atol=1e-5, opset_version=None):
             warnings.simplefilter("ignore")
             try:
                 torch.onnx.export(
-                    module, args, buffer, input_names=["x", "lengths"],
-                    output_names=["logits"], opset_version=opset_version,
-                    dynamic_axes={"x": dynamic, "lengths": {0: "batch"},
-                                  "logits": {0: "batch"}},
+                    module,
+                    args,
+                    buffer,
+                    input_names=["x", "lengths"],
+                    output_names=["logits"],
+                    opset_version=opset_version,
+                    dynamic_axes={
+                        "x": dynamic,
+                        "lengths": {0: "batch"},
+                        "logits": {0: "batch"},
+                    },
                     dynamo=False,
                 )
             except Exception as exc:
@@ -404,12 +419,15 @@ def to_onnx(estimator, path, X, *, atol=1e-5, opset_version=None):
             worst = 0.0
             with torch.inference_mode():
                 for length in np.unique(seqs.lengths):
-                    for idx in (np.flatnonzero(seqs.lengths == length),
-                                np.arange(seqs.n_samples)):
+                    for idx in (
+                        np.flatnonzero(seqs.lengths == length),
+                        np.arange(seqs.n_samples),
+                    ):
                         b = collate(seqs, idx)
                         try:
-                            got = run({"x": b["x"].numpy(),
-                                       "lengths": b["lengths"].numpy()})
+                            got = run(
+                                {"x": b["x"].numpy(), "lengths": b["lengths"].numpy()}
+                            )
                         except Exception as exc:
                             raise ValueError(
                                 f"The ONNX export of {type(module).__name__} "

@@ -30,8 +30,9 @@ def _score_pair(history):
     keys = set().union(*(row.keys() for row in history))
     for key in sorted(keys):
         if key.startswith("train_") and not key.endswith(
-                ("loss", "_best", "_batch_count")):
-            name = key[len("train_"):]
+            ("loss", "_best", "_batch_count")
+        ):
+            name = key[len("train_") :]
             if f"valid_{name}" in keys:
                 train = _last_numeric(history, key)
                 valid = _last_numeric(history, f"valid_{name}")
@@ -56,9 +57,17 @@ def _baseline_loss(estimator):
     return None
 
 
-def diagnose_fit(estimator, X_train=None, y_train=None, X_val=None, y_val=None, *,
-                 underfit_score=_UNDERFIT_SCORE, overfit_gap=_OVERFIT_GAP,
-                 good_gap=_GOOD_GAP):
+def diagnose_fit(
+    estimator,
+    X_train=None,
+    y_train=None,
+    X_val=None,
+    y_val=None,
+    *,
+    underfit_score=_UNDERFIT_SCORE,
+    overfit_gap=_OVERFIT_GAP,
+    good_gap=_GOOD_GAP,
+):
     """Say whether a fitted model under-fits, over-fits or fits well.
 
     A **heuristic** that applies the rules of thumb of the learning-curve
@@ -166,36 +175,52 @@ def diagnose_fit(estimator, X_train=None, y_train=None, X_val=None, y_val=None, 
 
     if train_score is not None:
         gap = train_score - valid_score
-        figures = (f"train score {train_score:.3f}, validation score "
-                   f"{valid_score:.3f}, gap {gap:+.3f}")
+        figures = (
+            f"train score {train_score:.3f}, validation score "
+            f"{valid_score:.3f}, gap {gap:+.3f}"
+        )
     else:
         gap = None
         rel = (valid_loss - train_loss) / max(abs(valid_loss), 1e-12)
-        figures = (f"train loss {train_loss:.4g}, validation loss "
-                   f"{valid_loss:.4g}, relative gap {rel:+.3f} (no baseline "
-                   "for this criterion: under-fitting cannot be told)")
+        figures = (
+            f"train loss {train_loss:.4g}, validation loss "
+            f"{valid_loss:.4g}, relative gap {rel:+.3f} (no baseline "
+            "for this criterion: under-fitting cannot be told)"
+        )
 
     if train_score is not None and train_score < underfit_score:
         verdict = "under-fit"
-        advice = ("the model does not fit its training data: increase capacity "
-                  "(hidden_size, num_layers), train longer, lower "
-                  "regularisation; for long sequences with cell='rnn' switch "
-                  "to 'lstm' or 'gru' (vanishing gradients).")
+        advice = (
+            "the model does not fit its training data: increase capacity "
+            "(hidden_size, num_layers), train longer, lower "
+            "regularisation; for long sequences with cell='rnn' switch "
+            "to 'lstm' or 'gru' (vanishing gradients)."
+        )
     elif (gap if gap is not None else rel) > overfit_gap:
         verdict = "over-fit"
-        advice = ("the model fits its training data much better than held-out "
-                  "data: add dropout, weight decay (optimizer__weight_decay), "
-                  "early_stopping=True, more data or augmentation, or reduce "
-                  "capacity.")
+        advice = (
+            "the model fits its training data much better than held-out "
+            "data: add dropout, weight decay (optimizer__weight_decay), "
+            "early_stopping=True, more data or augmentation, or reduce "
+            "capacity."
+        )
     else:
         verdict = "good-fit"
         small = (gap if gap is not None else rel) <= good_gap
-        advice = ("train and validation agree." if small else
-                  f"the gap is between {good_gap} and {overfit_gap}: watch "
-                  "for over-fitting.")
+        advice = (
+            "train and validation agree."
+            if small
+            else f"the gap is between {good_gap} and {overfit_gap}: watch "
+            "for over-fitting."
+        )
     message = f"{verdict}: {figures}; {advice} (heuristic thresholds)"
-    return Bunch(verdict=verdict, train_score=train_score,
-                 valid_score=valid_score, gap=gap, train_loss=train_loss,
-                 valid_loss=valid_loss, source=source, message=message)
-
-
+    return Bunch(
+        verdict=verdict,
+        train_score=train_score,
+        valid_score=valid_score,
+        gap=gap,
+        train_loss=train_loss,
+        valid_loss=valid_loss,
+        source=source,
+        message=message,
+    )

@@ -15,8 +15,16 @@ def _take(X, idx):
     return [X[i] for i in idx]
 
 
-def measure_latency(estimator, X, *, batch_sizes=(1, 32, 256), n_repeats=50,
-                    n_warmup=3, method="predict", random_state=0):
+def measure_latency(
+    estimator,
+    X,
+    *,
+    batch_sizes=(1, 32, 256),
+    n_repeats=50,
+    n_warmup=3,
+    method="predict",
+    random_state=0,
+):
     """Measure prediction latency percentiles (p50, p95, p99) per batch size.
 
     For each batch size, ``n_warmup`` untimed calls are followed by
@@ -89,7 +97,10 @@ def measure_latency(estimator, X, *, batch_sizes=(1, 32, 256), n_repeats=50,
         p50, p95, p99 = np.percentile(times, [50, 95, 99])
         mean = float(times.mean())
         result[batch_size] = {
-            "p50_ms": float(p50), "p95_ms": float(p95), "p99_ms": float(p99),
-            "mean_ms": mean, "samples_per_s": batch_size / (mean / 1e3),
+            "p50_ms": float(p50),
+            "p95_ms": float(p95),
+            "p99_ms": float(p99),
+            "mean_ms": mean,
+            "samples_per_s": batch_size / (mean / 1e3),
         }
     return result

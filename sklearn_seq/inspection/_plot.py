@@ -95,8 +95,11 @@ def plot_gradient_norms(estimator, *, layers=None, ax=None, log_scale=True):
     """
     plt = _check_matplotlib_support("plot_gradient_norms")
     history = _history(estimator)
-    rows = [(e, row["grad_norms"]) for e, row in zip(_epochs(history), history)
-            if "grad_norms" in row]
+    rows = [
+        (e, row["grad_norms"])
+        for e, row in zip(_epochs(history), history)
+        if "grad_norms" in row
+    ]
     if not rows:
         raise ValueError(
             "The history holds no gradient norms: fit with "
@@ -106,8 +109,12 @@ def plot_gradient_norms(estimator, *, layers=None, ax=None, log_scale=True):
     ax = _get_ax(ax, plt)
     epochs = [e for e, _ in rows]
     for name in names:
-        ax.plot(epochs, [norms.get(name, np.nan) for _, norms in rows],
-                marker="o", label=name)
+        ax.plot(
+            epochs,
+            [norms.get(name, np.nan) for _, norms in rows],
+            marker="o",
+            label=name,
+        )
     if log_scale:
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
@@ -164,18 +171,26 @@ def plot_learning_curve(estimator, *, ax=None):
     keys = []
     for row in history:
         for key, value in row.items():
-            if (key.startswith(("train_", "valid_")) and key not in keys
-                    and isinstance(value, numbers.Real)
-                    and not isinstance(value, bool)
-                    and not key.endswith(("_best", "_batch_count"))):
+            if (
+                key.startswith(("train_", "valid_"))
+                and key not in keys
+                and isinstance(value, numbers.Real)
+                and not isinstance(value, bool)
+                and not key.endswith(("_best", "_batch_count"))
+            ):
                 keys.append(key)
     losses = [k for k in keys if k.endswith("loss")]
     scores = [k for k in keys if not k.endswith("loss")]
     ax = _get_ax(ax, plt)
     for key in losses:
         values = [row.get(key, np.nan) for row in history]
-        ax.plot(epochs, values, marker="o",
-                linestyle="--" if key.startswith("valid") else "-", label=key)
+        ax.plot(
+            epochs,
+            values,
+            marker="o",
+            linestyle="--" if key.startswith("valid") else "-",
+            label=key,
+        )
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.set_title("Learning curve")
@@ -184,9 +199,15 @@ def plot_learning_curve(estimator, *, ax=None):
         ax2 = ax.twinx()
         for key in scores:
             values = [row.get(key, np.nan) for row in history]
-            ax2.plot(epochs, values, marker="s", alpha=0.7,
-                     linestyle="--" if key.startswith("valid") else "-",
-                     label=key, color=None)
+            ax2.plot(
+                epochs,
+                values,
+                marker="s",
+                alpha=0.7,
+                linestyle="--" if key.startswith("valid") else "-",
+                label=key,
+                color=None,
+            )
         ax2.set_ylabel("score")
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
@@ -194,8 +215,9 @@ def plot_learning_curve(estimator, *, ax=None):
     return ax
 
 
-def plot_attention(weights, *, x_labels=None, y_labels=None, ax=None,
-                   cmap="viridis", colorbar=True):
+def plot_attention(
+    weights, *, x_labels=None, y_labels=None, ax=None, cmap="viridis", colorbar=True
+):
     """Draw attention weights as a heat map.
 
     Works with one map of :meth:`Seq2SeqEstimator.predict_attention
@@ -245,19 +267,21 @@ def plot_attention(weights, *, x_labels=None, y_labels=None, ax=None,
             f"weights must be 1-D or 2-D, got shape {weights.shape}; pass one "
             "map at a time (e.g. predict_attention(X)[i])."
         )
-    for labels, size, what in ((x_labels, weights.shape[1], "x_labels"),
-                               (y_labels, weights.shape[0], "y_labels")):
+    for labels, size, what in (
+        (x_labels, weights.shape[1], "x_labels"),
+        (y_labels, weights.shape[0], "y_labels"),
+    ):
         if labels is not None and len(labels) != size:
             raise ValueError(
                 f"{what} has {len(labels)} labels but weights has {size} "
                 f"{'columns' if what == 'x_labels' else 'rows'}."
             )
     ax = _get_ax(ax, plt)
-    image = ax.imshow(weights, aspect="auto", cmap=cmap, vmin=0.0,
-                      interpolation="nearest")
+    image = ax.imshow(
+        weights, aspect="auto", cmap=cmap, vmin=0.0, interpolation="nearest"
+    )
     if x_labels is not None:
-        ax.set_xticks(range(len(x_labels)), [str(t) for t in x_labels],
-                      rotation=90)
+        ax.set_xticks(range(len(x_labels)), [str(t) for t in x_labels], rotation=90)
     if y_labels is not None:
         ax.set_yticks(range(len(y_labels)), [str(t) for t in y_labels])
     ax.set_xlabel("input step")

@@ -136,7 +136,11 @@ class DistillationLoss(_ParamsMixin, nn.Module):
     needs_inputs = True
 
     def __init__(
-        self, teacher=None, temperature=2.0, alpha=0.5, criterion=None,
+        self,
+        teacher=None,
+        temperature=2.0,
+        alpha=0.5,
+        criterion=None,
         reduction="mean",
     ):
         super().__init__()
@@ -260,8 +264,12 @@ class DistillationLoss(_ParamsMixin, nn.Module):
         T = float(self.temperature)
         log_p_student = F.log_softmax(input / T, dim=1)
         log_p_teacher = F.log_softmax(teacher_logits.detach() / T, dim=1)
-        soft = F.kl_div(log_p_student, log_p_teacher, reduction="none",
-                        log_target=True).sum(dim=1) * T**2
+        soft = (
+            F.kl_div(
+                log_p_student, log_p_teacher, reduction="none", log_target=True
+            ).sum(dim=1)
+            * T**2
+        )
         valid = target != IGNORE_INDEX
         soft = torch.where(valid, soft, torch.zeros_like(soft))
         soft = _reduce(soft, self.reduction, valid.sum().to(soft.dtype))
@@ -270,8 +278,9 @@ class DistillationLoss(_ParamsMixin, nn.Module):
             return alpha * soft
         criterion = self.criterion
         if criterion is None:
-            hard = F.cross_entropy(input, target, reduction=self.reduction,
-                                   ignore_index=IGNORE_INDEX)
+            hard = F.cross_entropy(
+                input, target, reduction=self.reduction, ignore_index=IGNORE_INDEX
+            )
         else:
             saved = getattr(criterion, "reduction", None)
             if saved is not None:

@@ -13,8 +13,9 @@ from sklearn_seq.utils._param_validation import Interval, validate_params
 __all__ = ["make_cost_scorer"]
 
 
-def _mean_cost(y_true, y_pred, *, fp_cost, fn_cost, tp_cost, tn_cost, pos_label,
-               sample_weight=None):
+def _mean_cost(
+    y_true, y_pred, *, fp_cost, fn_cost, tp_cost, tn_cost, pos_label, sample_weight=None
+):
     """Mean cost per sample of binary decisions (lower is better)."""
     y_true = column_or_1d(np.asarray(y_true))
     y_pred = column_or_1d(np.asarray(y_pred))
@@ -50,8 +51,9 @@ def _mean_cost(y_true, y_pred, *, fp_cost, fn_cost, tp_cost, tn_cost, pos_label,
     },
     prefer_skip_nested_validation=True,
 )
-def make_cost_scorer(fp_cost=1.0, fn_cost=100.0, *, tp_cost=0.0, tn_cost=0.0,
-                     pos_label=1):
+def make_cost_scorer(
+    fp_cost=1.0, fn_cost=100.0, *, tp_cost=0.0, tn_cost=0.0, pos_label=1
+):
     """Make a scorer of the business cost of binary decisions.
 
     Each prediction costs ``fp_cost`` when it flags a negative (a false

@@ -243,8 +243,7 @@ def _label_columns(y_true, labels, n_classes):
     labels = column_or_1d(labels)
     if len(labels) != n_classes:
         raise ValueError(
-            f"`labels` has {len(labels)} entries but y_score has {n_classes} "
-            "columns."
+            f"`labels` has {len(labels)} entries but y_score has {n_classes} columns."
         )
     sorter = np.argsort(labels, kind="stable")
     sorted_labels = labels[sorter]

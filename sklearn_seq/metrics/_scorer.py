@@ -219,13 +219,17 @@ class _QueryScorer(_SeqScorer):
             # a label the classifier never saw in training (an item absent
             # from the training fold) cannot be ranked: it counts as a miss,
             # score 0, in the (weighted) mean over all rows
-            w = (np.ones(len(y_true)) if sample_weight is None
-                 else np.asarray(sample_weight, dtype=np.float64))
+            w = (
+                np.ones(len(y_true))
+                if sample_weight is None
+                else np.asarray(sample_weight, dtype=np.float64)
+            )
             if not seen.any():
                 return 0.0
             kwargs["sample_weight"] = None if sample_weight is None else w[seen]
-            score = self._score_func(y_true[seen], scores[seen], labels=classes,
-                                     **kwargs)
+            score = self._score_func(
+                y_true[seen], scores[seen], labels=classes, **kwargs
+            )
             return score * w[seen].sum() / w.sum()
         routing = get_config().get("enable_metadata_routing", False)
         raise ValueError(

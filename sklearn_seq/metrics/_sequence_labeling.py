@@ -224,8 +224,10 @@ def entity_f1_score(
     """
     tp, pred, true = _entity_counts(y_true, y_pred, scheme, sample_weight)
     if average == "micro":
-        tp, pred, true = tp.sum(keepdims=True), pred.sum(keepdims=True), true.sum(
-            keepdims=True
+        tp, pred, true = (
+            tp.sum(keepdims=True),
+            pred.sum(keepdims=True),
+            true.sum(keepdims=True),
         )
     precision = _divide(tp, pred, zero_division, "Precision")
     recall = _divide(tp, true, zero_division, "Recall")

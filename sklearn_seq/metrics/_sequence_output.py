@@ -154,10 +154,13 @@ def token_accuracy_score(y_true, y_pred, *, sample_weight=None):
     0.8333...
     """
     true, pred, weights = _check_pairs(y_true, y_pred, sample_weight)
-    correct = np.array([sum(a == b for a, b in zip(t, p))
-                        for t, p in zip(true, pred)], dtype=np.float64)
-    total = np.array([max(len(t), len(p)) for t, p in zip(true, pred)],
-                     dtype=np.float64)
+    correct = np.array(
+        [sum(a == b for a, b in zip(t, p)) for t, p in zip(true, pred)],
+        dtype=np.float64,
+    )
+    total = np.array(
+        [max(len(t), len(p)) for t, p in zip(true, pred)], dtype=np.float64
+    )
     denom = float(weights @ total)
     if denom == 0:
         return 1.0
@@ -165,7 +168,7 @@ def token_accuracy_score(y_true, y_pred, *, sample_weight=None):
 
 
 def _ngrams(tokens, n):
-    return Counter(tokens[i:i + n] for i in range(len(tokens) - n + 1))
+    return Counter(tokens[i : i + n] for i in range(len(tokens) - n + 1))
 
 
 @validate_params(

@@ -39,8 +39,13 @@ def _roc(y_true, y_score, pos_label, sample_weight):
             "Verification metrics need both genuine and impostor pairs; y_true "
             f"holds the single value {np.unique(y_true).tolist()}."
         )
-    return roc_curve(y_true, y_score, pos_label=pos_label,
-                     sample_weight=sample_weight, drop_intermediate=False)
+    return roc_curve(
+        y_true,
+        y_score,
+        pos_label=pos_label,
+        sample_weight=sample_weight,
+        drop_intermediate=False,
+    )
 
 
 @validate_params(
@@ -116,8 +121,7 @@ def equal_error_rate(y_true, y_score, *, pos_label=None, sample_weight=None):
     },
     prefer_skip_nested_validation=True,
 )
-def tar_at_far_score(y_true, y_score, *, far=0.01, pos_label=None,
-                     sample_weight=None):
+def tar_at_far_score(y_true, y_score, *, far=0.01, pos_label=None, sample_weight=None):
     """True acceptance rate at a fixed false acceptance rate (TAR@FAR).
 
     The largest fraction of genuine pairs accepted by a threshold that
@@ -178,8 +182,7 @@ def tar_at_far_score(y_true, y_score, *, far=0.01, pos_label=None,
     },
     prefer_skip_nested_validation=True,
 )
-def verification_pairs(embeddings, labels, *, metric="euclidean",
-                       sample_weight=None):
+def verification_pairs(embeddings, labels, *, metric="euclidean", sample_weight=None):
     """All pairs ``i < j`` of a labelled set, as verification trials.
 
     Turns vectors with class labels into the ``(y_true, y_score)`` input of

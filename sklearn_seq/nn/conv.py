@@ -235,8 +235,7 @@ class FCNEncoder(nn.Module):
         kernel_sizes = _as_tuple("kernel_sizes", kernel_sizes, n)
         channels = (input_size, *n_filters)
         self.blocks = nn.ModuleList(
-            _ConvBlock(channels[i], channels[i + 1], kernel_sizes[i])
-            for i in range(n)
+            _ConvBlock(channels[i], channels[i + 1], kernel_sizes[i]) for i in range(n)
         )
         self.output_size = n_filters[-1]
         self.receptive_field = 1 + sum(k - 1 for k in kernel_sizes)
@@ -383,8 +382,15 @@ class LSTMFCNEncoder(nn.Module):
     #: of its own before the output layer
     owns_dropout = True
 
-    def __init__(self, input_size, n_steps, hidden_size=8, n_filters=FCN_FILTERS,
-                 kernel_sizes=FCN_KERNELS, dropout=0.8):
+    def __init__(
+        self,
+        input_size,
+        n_steps,
+        hidden_size=8,
+        n_filters=FCN_FILTERS,
+        kernel_sizes=FCN_KERNELS,
+        dropout=0.8,
+    ):
         super().__init__()
         if isinstance(n_steps, bool) or not isinstance(n_steps, int) or n_steps < 1:
             raise ValueError(f"n_steps must be an int >= 1; got {n_steps!r}.")
@@ -421,17 +427,23 @@ class LSTMFCNEncoder(nn.Module):
 class _TemporalBlock(nn.Module):
     """Bai et al.'s residual block: two dilated convolutions, ReLU, dropout."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, dilation, causal,
-                 dropout):
+    def __init__(
+        self, in_channels, out_channels, kernel_size, dilation, causal, dropout
+    ):
         super().__init__()
         self.causal = causal
-        self.conv1 = nn.Conv1d(in_channels, out_channels, kernel_size,
-                               dilation=dilation)
-        self.conv2 = nn.Conv1d(out_channels, out_channels, kernel_size,
-                               dilation=dilation)
+        self.conv1 = nn.Conv1d(
+            in_channels, out_channels, kernel_size, dilation=dilation
+        )
+        self.conv2 = nn.Conv1d(
+            out_channels, out_channels, kernel_size, dilation=dilation
+        )
         self.dropout = nn.Dropout(dropout)
-        self.downsample = (nn.Conv1d(in_channels, out_channels, 1)
-                           if in_channels != out_channels else None)
+        self.downsample = (
+            nn.Conv1d(in_channels, out_channels, 1)
+            if in_channels != out_channels
+            else None
+        )
 
     def forward(self, h, m):
         out = self.dropout(torch.relu(_pad_conv(h, self.conv1, self.causal)) * m)
@@ -496,8 +508,15 @@ class TCNEncoder(nn.Module):
 
     bidirectional = False
 
-    def __init__(self, input_size, n_filters=TCN_FILTERS, kernel_size=TCN_KERNEL,
-                 dilations=TCN_DILATIONS, causal=False, dropout=0.0):
+    def __init__(
+        self,
+        input_size,
+        n_filters=TCN_FILTERS,
+        kernel_size=TCN_KERNEL,
+        dilations=TCN_DILATIONS,
+        causal=False,
+        dropout=0.0,
+    ):
         super().__init__()
         if isinstance(dilations, int) and not isinstance(dilations, bool):
             dilations = (dilations,)
@@ -509,8 +528,14 @@ class TCNEncoder(nn.Module):
         self.default_pooling = "last" if self.causal else "mean"
         channels = (input_size, *n_filters)
         self.blocks = nn.ModuleList(
-            _TemporalBlock(channels[i], channels[i + 1], kernel_size[i],
-                           dilations[i], self.causal, dropout)
+            _TemporalBlock(
+                channels[i],
+                channels[i + 1],
+                kernel_size[i],
+                dilations[i],
+                self.causal,
+                dropout,
+            )
             for i in range(n)
         )
         self.output_size = n_filters[-1]

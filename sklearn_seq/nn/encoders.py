@@ -95,8 +95,16 @@ class RecurrentEncoder(nn.Module):
     True
     """
 
-    def __init__(self, input_size, hidden_size=64, num_layers=1, cell="lstm",
-                 bidirectional=False, dropout=0.0, pack="auto"):
+    def __init__(
+        self,
+        input_size,
+        hidden_size=64,
+        num_layers=1,
+        cell="lstm",
+        bidirectional=False,
+        dropout=0.0,
+        pack="auto",
+    ):
         super().__init__()
         if cell not in _RNN_CLASSES:
             raise ValueError(
@@ -106,7 +114,10 @@ class RecurrentEncoder(nn.Module):
         self.bidirectional = bool(bidirectional)
         self.pack = pack
         self.rnn = _RNN_CLASSES[cell](
-            input_size, hidden_size, num_layers=num_layers, batch_first=True,
+            input_size,
+            hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
             bidirectional=self.bidirectional,
             dropout=dropout if num_layers > 1 else 0.0,
         )
@@ -120,9 +131,9 @@ class RecurrentEncoder(nn.Module):
         with torch.no_grad():
             for name, param in self.rnn.named_parameters():
                 if name.startswith("bias_ih"):
-                    param[hidden:2 * hidden].fill_(value)
+                    param[hidden : 2 * hidden].fill_(value)
                 elif name.startswith("bias_hh"):
-                    param[hidden:2 * hidden].zero_()
+                    param[hidden : 2 * hidden].zero_()
 
     def forward(self, x, lengths):
         """Encode a padded batch.
@@ -145,10 +156,12 @@ class RecurrentEncoder(nn.Module):
         if full:
             return self.rnn(x)[0]
         if self.pack is True or self.bidirectional or x.is_cuda:
-            packed = pack_padded_sequence(x, lengths_cpu, batch_first=True,
-                                          enforce_sorted=False)
-            out, _ = pad_packed_sequence(self.rnn(packed)[0], batch_first=True,
-                                         total_length=max_len)
+            packed = pack_padded_sequence(
+                x, lengths_cpu, batch_first=True, enforce_sorted=False
+            )
+            out, _ = pad_packed_sequence(
+                self.rnn(packed)[0], batch_first=True, total_length=max_len
+            )
             return out
         out = self.rnn(x)[0]
         mask = lengths_to_mask(lengths.to(x.device), max_len)

@@ -12,9 +12,20 @@ __all__ = ["CELLS", "SequenceNet", "make_encoder"]
 CELLS = ("rnn", "lstm", "gru", "transformer", "fcn", "lstm_fcn", "tcn")
 
 
-def make_encoder(cell, input_size, *, hidden_size=64, num_layers=1,
-                 bidirectional=False, dropout=0.0, nhead=4, n_filters=None,
-                 kernel_sizes=None, dilations=None, max_len=None):
+def make_encoder(
+    cell,
+    input_size,
+    *,
+    hidden_size=64,
+    num_layers=1,
+    bidirectional=False,
+    dropout=0.0,
+    nhead=4,
+    n_filters=None,
+    kernel_sizes=None,
+    dilations=None,
+    max_len=None,
+):
     """Build the encoder named by ``cell``.
 
     Parameters
@@ -69,16 +80,26 @@ def make_encoder(cell, input_size, *, hidden_size=64, num_layers=1,
     128
     """
     if cell in ("rnn", "lstm", "gru"):
-        return RecurrentEncoder(input_size, hidden_size, num_layers, cell=cell,
-                                bidirectional=bidirectional, dropout=dropout)
+        return RecurrentEncoder(
+            input_size,
+            hidden_size,
+            num_layers,
+            cell=cell,
+            bidirectional=bidirectional,
+            dropout=dropout,
+        )
     if cell == "transformer":
         from sklearn_seq.nn.transformer import TransformerSequenceEncoder
 
         while hidden_size % nhead:
             nhead -= 1
         return TransformerSequenceEncoder(
-            input_size, d_model=hidden_size, nhead=nhead, num_layers=num_layers,
-            dim_feedforward=2 * hidden_size, dropout=dropout,
+            input_size,
+            d_model=hidden_size,
+            nhead=nhead,
+            num_layers=num_layers,
+            dim_feedforward=2 * hidden_size,
+            dropout=dropout,
         )
     if cell in ("fcn", "lstm_fcn", "tcn"):
         from sklearn_seq.nn import conv
@@ -96,10 +117,18 @@ def make_encoder(cell, input_size, *, hidden_size=64, num_layers=1,
         if cell == "fcn":
             return conv.FCNEncoder(input_size, n_filters, kernel_sizes)
         if max_len is None:
-            raise ValueError("cell='lstm_fcn' needs max_len (time points read by "
-                             "its shuffled LSTM branch).")
-        return conv.LSTMFCNEncoder(input_size, int(max_len), hidden_size,
-                                   n_filters, kernel_sizes, dropout=dropout)
+            raise ValueError(
+                "cell='lstm_fcn' needs max_len (time points read by "
+                "its shuffled LSTM branch)."
+            )
+        return conv.LSTMFCNEncoder(
+            input_size,
+            int(max_len),
+            hidden_size,
+            n_filters,
+            kernel_sizes,
+            dropout=dropout,
+        )
     raise ValueError(f"cell must be one of {CELLS}, got {cell!r}.")
 
 
@@ -154,24 +183,46 @@ default="lstm"
     ('mean', torch.Size([2, 2]))
     """
 
-    def __init__(self, input_size, n_outputs, *, cell="lstm", hidden_size=64,
-                 num_layers=1, bidirectional=False, dropout=0.0, pooling="last",
-                 vocab_size=None, embedding_dim=32, n_filters=None,
-                 kernel_sizes=None, dilations=None, max_len=None):
+    def __init__(
+        self,
+        input_size,
+        n_outputs,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        pooling="last",
+        vocab_size=None,
+        embedding_dim=32,
+        n_filters=None,
+        kernel_sizes=None,
+        dilations=None,
+        max_len=None,
+    ):
         super().__init__()
         self.embedding = None
         if vocab_size is not None:
             self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
             input_size = embedding_dim
         self.encoder = make_encoder(
-            cell, input_size, hidden_size=hidden_size, num_layers=num_layers,
-            bidirectional=bidirectional, dropout=dropout, n_filters=n_filters,
-            kernel_sizes=kernel_sizes, dilations=dilations, max_len=max_len,
+            cell,
+            input_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            n_filters=n_filters,
+            kernel_sizes=kernel_sizes,
+            dilations=dilations,
+            max_len=max_len,
         )
         if pooling is None:
             pooling = getattr(self.encoder, "default_pooling", "last")
-        self.pooling = SequencePooling(pooling, self.encoder.output_size,
-                                       self.encoder.bidirectional)
+        self.pooling = SequencePooling(
+            pooling, self.encoder.output_size, self.encoder.bidirectional
+        )
         # an encoder that places its own dropout (LSTM-FCN: the LSTM branch
         # only, as in the paper) gets none before the output layer
         owns = getattr(self.encoder, "owns_dropout", False)

@@ -140,10 +140,21 @@ class Seq2Seq(nn.Module):
     (2, torch.Size([2]))
     """
 
-    def __init__(self, src_vocab_size, tgt_vocab_size, *, embedding_dim=32,
-                 hidden_size=64, num_layers=1, cell="lstm", bidirectional=False,
-                 dropout=0.0, attention="bahdanau", decoder_hidden_size=None,
-                 teacher_forcing_ratio=1.0):
+    def __init__(
+        self,
+        src_vocab_size,
+        tgt_vocab_size,
+        *,
+        embedding_dim=32,
+        hidden_size=64,
+        num_layers=1,
+        cell="lstm",
+        bidirectional=False,
+        dropout=0.0,
+        attention="bahdanau",
+        decoder_hidden_size=None,
+        teacher_forcing_ratio=1.0,
+    ):
         super().__init__()
         if attention not in ATTENTIONS:
             raise ValueError(
@@ -163,11 +174,17 @@ class Seq2Seq(nn.Module):
         self.attention_type = attention
         self.teacher_forcing_ratio = float(teacher_forcing_ratio)
         self.tgt_vocab_size = int(tgt_vocab_size)
-        self.src_embedding = nn.Embedding(src_vocab_size, embedding_dim,
-                                          padding_idx=PAD_ID)
-        self.encoder = make_encoder(cell, embedding_dim, hidden_size=hidden_size,
-                                    num_layers=num_layers,
-                                    bidirectional=bidirectional, dropout=dropout)
+        self.src_embedding = nn.Embedding(
+            src_vocab_size, embedding_dim, padding_idx=PAD_ID
+        )
+        self.encoder = make_encoder(
+            cell,
+            embedding_dim,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+        )
         self.recurrent_encoder = cell in _DECODER_CELLS
         enc = self.encoder.output_size
         dec = enc if decoder_hidden_size is None else int(decoder_hidden_size)
@@ -177,8 +194,9 @@ class Seq2Seq(nn.Module):
         dec_cell = cell if cell in _DECODER_CELLS else "gru"
         self.is_lstm = dec_cell == "lstm"
         self.bridge = nn.Linear(enc, dec * num_layers * (2 if self.is_lstm else 1))
-        self.tgt_embedding = nn.Embedding(tgt_vocab_size, embedding_dim,
-                                          padding_idx=PAD_ID)
+        self.tgt_embedding = nn.Embedding(
+            tgt_vocab_size, embedding_dim, padding_idx=PAD_ID
+        )
         self.attention = None
         self.combine = None
         rnn_input, out_input = embedding_dim, dec
@@ -200,7 +218,10 @@ class Seq2Seq(nn.Module):
             self.combine = nn.Linear(dec + enc, dec, bias=False)
             rnn_input += dec  # input feeding
         self.decoder = _DECODER_CELLS[dec_cell](
-            rnn_input, dec, num_layers=num_layers, batch_first=True,
+            rnn_input,
+            dec,
+            num_layers=num_layers,
+            batch_first=True,
             dropout=dropout if num_layers > 1 else 0.0,
         )
         self.dropout = nn.Dropout(dropout)
@@ -239,8 +260,10 @@ class Seq2Seq(nn.Module):
         init = torch.tanh(self.bridge(summary))
         init = init.view(batch, -1, self.decoder_hidden_size).transpose(0, 1)
         if self.is_lstm:
-            hidden = (init[: self.num_layers].contiguous(),
-                      init[self.num_layers:].contiguous())
+            hidden = (
+                init[: self.num_layers].contiguous(),
+                init[self.num_layers :].contiguous(),
+            )
         else:
             hidden = init.contiguous()
         feed = None
@@ -362,10 +385,10 @@ class Seq2Seq(nn.Module):
         dec_in[:, 0] = BOS_ID
         for i, t in enumerate(targets):
             n = len(t)
-            dec_in[i, 1:n + 1] = t
+            dec_in[i, 1 : n + 1] = t
             gold[i, :n] = t
             gold[i, n] = EOS_ID
-            valid[i, :n + 1] = True
+            valid[i, : n + 1] = True
         logp = F.log_softmax(self.forward(x, lengths, dec_in).float(), dim=-1)
         picked = logp.gather(-1, gold.unsqueeze(-1)).squeeze(-1)
         return (picked * valid).sum(dim=1)
@@ -416,7 +439,8 @@ class Seq2Seq(nn.Module):
             logp = self._restrict(F.log_softmax(logits.float(), -1), t == max_length)
             choice = logp.argmax(-1)
             scores = scores + torch.where(
-                finished, 0.0, logp.gather(1, choice.unsqueeze(1)).squeeze(1))
+                finished, 0.0, logp.gather(1, choice.unsqueeze(1)).squeeze(1)
+            )
             tokens = torch.where(finished, PAD_ID, choice)
             steps.append(tokens)
             step_weights.append(weights)
@@ -484,7 +508,8 @@ class Seq2Seq(nn.Module):
         memory = memory.repeat_interleave(k, 0)
         mask = mask.repeat_interleave(k, 0)
         hidden = _reorder_hidden(
-            hidden, torch.arange(batch, device=dev).repeat_interleave(k))
+            hidden, torch.arange(batch, device=dev).repeat_interleave(k)
+        )
         if feed is not None:
             feed = feed.repeat_interleave(k, 0)
         state = (hidden, feed)
@@ -511,8 +536,10 @@ class Seq2Seq(nn.Module):
             finished = was_finished | (choice == EOS_ID)
             n_tokens = n_tokens.gather(1, back) + (~was_finished).long()
             flat = (back + offsets).view(-1)
-            state = (_reorder_hidden(hidden, flat),
-                     None if feed is None else feed.index_select(0, flat))
+            state = (
+                _reorder_hidden(hidden, flat),
+                None if feed is None else feed.index_select(0, flat),
+            )
             tokens = choice.view(-1)
             hist_tokens.append(choice)
             hist_back.append(back)
@@ -535,6 +562,5 @@ class Seq2Seq(nn.Module):
                 path_weights.append(hist_weights[t][rows, parent])
             beam = parent
         out = torch.stack(path[::-1], 1).cpu()
-        attn = (torch.stack(path_weights[::-1], 1).cpu() if hist_weights
-                else None)
+        attn = torch.stack(path_weights[::-1], 1).cpu() if hist_weights else None
         return (*self._collect(out, attn, lengths.cpu()), best_scores.cpu())

@@ -57,8 +57,9 @@ class CharCNN(nn.Module):
         super().__init__()
         self.output_size = embedding_dim if n_filters is None else n_filters
         self.embedding = nn.Embedding(n_chars, embedding_dim, padding_idx=0)
-        self.conv = nn.Conv1d(embedding_dim, self.output_size, kernel_size,
-                              padding=kernel_size // 2)
+        self.conv = nn.Conv1d(
+            embedding_dim, self.output_size, kernel_size, padding=kernel_size // 2
+        )
 
     def forward(self, chars):
         """Token vectors from character ids.
@@ -147,11 +148,26 @@ class TaggerNet(nn.Module):
     [[1.0, 1.0, 1.0], [1.0, 1.0, 0.0]]
     """
 
-    def __init__(self, input_size, n_tags, *, cell="lstm", hidden_size=64,
-                 num_layers=1, bidirectional=True, dropout=0.0, vocab_size=None,
-                 embedding_dim=32, crf=False, crf_constraints=None, tag_names=None,
-                 char_table=None, n_chars=None, char_embedding_dim=25,
-                 word_dropout=0.0):
+    def __init__(
+        self,
+        input_size,
+        n_tags,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=True,
+        dropout=0.0,
+        vocab_size=None,
+        embedding_dim=32,
+        crf=False,
+        crf_constraints=None,
+        tag_names=None,
+        char_table=None,
+        n_chars=None,
+        char_embedding_dim=25,
+        word_dropout=0.0,
+    ):
         super().__init__()
         self.n_tags = n_tags
         self.vocab_size = vocab_size
@@ -164,22 +180,28 @@ class TaggerNet(nn.Module):
             if char_table is not None:
                 if n_chars is None:
                     raise ValueError("char_table needs n_chars.")
-                self.register_buffer("char_table", torch.as_tensor(
-                    char_table, dtype=torch.long))
+                self.register_buffer(
+                    "char_table", torch.as_tensor(char_table, dtype=torch.long)
+                )
                 self.char_cnn = CharCNN(n_chars, char_embedding_dim)
                 input_size += self.char_cnn.output_size
         elif char_table is not None:
             raise ValueError("char_table needs token input (vocab_size).")
         self.input_dropout = nn.Dropout(dropout)
         self.encoder = make_encoder(
-            cell, input_size, hidden_size=hidden_size, num_layers=num_layers,
-            bidirectional=bidirectional, dropout=dropout,
+            cell,
+            input_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
         )
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.encoder.output_size, n_tags)
         self.crf = (
             CRF(n_tags, constraints=crf_constraints, tag_names=tag_names)
-            if crf else None
+            if crf
+            else None
         )
 
     def _inputs(self, x, char_table):
@@ -370,6 +392,7 @@ class TaggingLoss(nn.Module):
         finally:
             criterion.reduction = saved
         rows = mask.nonzero()[:, 0]
-        per_seq = torch.zeros(len(target), dtype=per_step.dtype,
-                              device=per_step.device).index_add(0, rows, per_step)
+        per_seq = torch.zeros(
+            len(target), dtype=per_step.dtype, device=per_step.device
+        ).index_add(0, rows, per_step)
         return per_seq / n_real.to(per_seq.dtype)

@@ -125,8 +125,9 @@ class AugmentationOverSampler(_BaseSequenceOverSampler):
         "augmentations": [None, str, callable, tuple, list],
     }
 
-    def __init__(self, augmentations=None, *, sampling_strategy="auto",
-                 random_state=None):
+    def __init__(
+        self, augmentations=None, *, sampling_strategy="auto", random_state=None
+    ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.augmentations = augmentations
         self.random_state = random_state

@@ -167,8 +167,15 @@ class SequenceSMOTE(_BaseSequenceOverSampler):
         "n_timesteps": [None, Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, *, k_neighbors=5, metric="euclidean", n_timesteps=None,
-                 sampling_strategy="auto", random_state=None):
+    def __init__(
+        self,
+        *,
+        k_neighbors=5,
+        metric="euclidean",
+        n_timesteps=None,
+        sampling_strategy="auto",
+        random_state=None,
+    ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.k_neighbors = k_neighbors
         self.metric = metric

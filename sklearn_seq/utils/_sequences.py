@@ -163,8 +163,9 @@ class Sequences:
         if len(self.values) == 0:
             pos = np.zeros(mask.shape, dtype=np.int64)
         else:
-            pos = np.minimum(self.offsets[indices][:, None] + steps[None, :],
-                             len(self.values) - 1)
+            pos = np.minimum(
+                self.offsets[indices][:, None] + steps[None, :], len(self.values) - 1
+            )
         out = self.values[pos]
         if not mask.all():
             out[~mask] = pad_value
@@ -174,8 +175,9 @@ class Sequences:
 def _positions(offsets, lengths):
     """Flat positions of the steps of sequences given by offsets and lengths."""
     total = int(lengths.sum())
-    starts = np.repeat(offsets - np.concatenate(([0], np.cumsum(lengths)[:-1])),
-                       lengths)
+    starts = np.repeat(
+        offsets - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths
+    )
     return starts + np.arange(total)
 
 
@@ -206,8 +208,7 @@ def _numeric_dtype_error(dtype, where, input_name):
             "which turns strings into token id sequences."
         )
     raise SequenceValidationError(
-        f"{input_name}{where} has dtype {dtype}; expected numbers "
-        f"(float or int).{hint}"
+        f"{input_name}{where} has dtype {dtype}; expected numbers (float or int).{hint}"
     )
 
 
@@ -293,8 +294,11 @@ def check_sequences(
             X = X.to_numpy()  # pandas objects
             if X.dtype != object:
                 return check_sequences(
-                    X, input_name=input_name, ensure_min_samples=ensure_min_samples,
-                    allow_nan=allow_nan, dtype=dtype,
+                    X,
+                    input_name=input_name,
+                    ensure_min_samples=ensure_min_samples,
+                    allow_nan=allow_nan,
+                    dtype=dtype,
                 )
         if isinstance(X, np.ndarray) and X.ndim != 1:
             try:
@@ -334,15 +338,22 @@ def _check_array(X, input_name, dtype):
             f"Expected {input_name} as a 3-D array (n_samples, n_timesteps, "
             "n_features), a 2-D array (n_samples, n_timesteps) or a list of "
             f"sequences; got a {X.ndim}-D array of shape {X.shape}."
-            + (" Reshape your data: a single sequence as X[None] or [X]."
-               if X.ndim == 1 else "")
+            + (
+                " Reshape your data: a single sequence as X[None] or [X]."
+                if X.ndim == 1
+                else ""
+            )
         )
     if n > 0 and t == 0:
-        _fail(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
-              f"of 1 is required: the sequences of {input_name} have 0 steps.")
+        _fail(
+            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
+            f"of 1 is required: the sequences of {input_name} have 0 steps."
+        )
     if n > 0 and f == 0:
-        _fail(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
-              f"of 1 is required: {input_name} has 0 features per step.")
+        _fail(
+            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
+            f"of 1 is required: {input_name} has 0 features per step."
+        )
     values = np.ascontiguousarray(X, dtype=dtype).reshape(n * t, f)
     return Sequences(values, np.full(n, t, dtype=np.int64), kind)
 
@@ -370,19 +381,27 @@ def _check_list(X, input_name, dtype):
             try:
                 arr = arr.astype(np.float64)
             except (TypeError, ValueError):
-                _fail(f"{input_name}[{i}] holds non-numeric values; expected a "
-                      "sequence of numbers or token ids.")
+                _fail(
+                    f"{input_name}[{i}] holds non-numeric values; expected a "
+                    "sequence of numbers or token ids."
+                )
         if arr.dtype.kind not in "biuf":
             _numeric_dtype_error(arr.dtype, f"[{i}]", input_name)
         if arr.ndim == 0:
-            _fail(f"{input_name}[{i}] is a scalar; expected a sequence "
-                  "(n_timesteps,) or (n_timesteps, n_features).")
+            _fail(
+                f"{input_name}[{i}] is a scalar; expected a sequence "
+                "(n_timesteps,) or (n_timesteps, n_features)."
+            )
         if arr.ndim > 2:
-            _fail(f"{input_name}[{i}] has {arr.ndim} dimensions (shape "
-                  f"{arr.shape}); expected (n_timesteps, n_features).")
+            _fail(
+                f"{input_name}[{i}] has {arr.ndim} dimensions (shape "
+                f"{arr.shape}); expected (n_timesteps, n_features)."
+            )
         if arr.shape[0] == 0:
-            _fail(f"{input_name}[{i}] is an empty sequence; every sequence "
-                  "needs at least one step.")
+            _fail(
+                f"{input_name}[{i}] is an empty sequence; every sequence "
+                "needs at least one step."
+            )
         token_flags.append(arr.ndim == 1 and arr.dtype.kind in "biu")
         arrays.append(arr)
     if all(token_flags):
