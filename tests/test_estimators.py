@@ -299,3 +299,17 @@ def test_verbose_names_each_fit_and_2d_hint(capsys):
     assert "train_loss" in out  # skorch's epoch table follows
     with pytest.raises(ValueError, match=r"pass one multivariate sequence x"):
         clf.predict(X[0])  # one (T, F) sequence read as F-step univariate ones
+
+
+def test_balanced_class_weight_when_a_class_is_absent_from_a_partial_fit():
+    X, y = _toy(n=40)
+    clf = SequenceClassifier(class_weight="balanced", **FAST)
+    ones = y == 1
+    clf.partial_fit(X[ones], y[ones], classes=[0, 1])  # only class 1 here
+    # absent class 0 weighs 1; class 1 is the only class present
+    np.testing.assert_allclose(clf.class_weight_, [1.0, 1.0])
+    expected = compute_class_weight("balanced", classes=np.array([0, 1]), y=y)
+    np.testing.assert_allclose(
+        SequenceClassifier(class_weight="balanced", **FAST).fit(X, y).class_weight_,
+        expected,
+    )

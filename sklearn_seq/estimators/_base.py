@@ -20,6 +20,7 @@ import torch
 from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
@@ -383,6 +384,34 @@ class BaseSequenceNet(BaseEstimator):
                 f"features per step as input.{hint}"
             )
         return seqs
+
+    _class_noun = "classes"  # how error messages name the labels
+
+    def _class_weights(self, codes, n_classes):
+        """Weights per encoded class from ``class_weight`` (None: unweighted).
+
+        ``"balanced"`` is :func:`~sklearn.utils.class_weight.compute_class_weight`
+        over the classes present in ``codes``; a class absent from this fit's
+        data (a CV fold, a partial_fit batch) weighs 1.
+        """
+        if self.class_weight is None:
+            return None
+        if self.class_weight == "balanced":
+            present = np.unique(codes)
+            weights = np.ones(n_classes)
+            weights[present] = compute_class_weight(
+                "balanced", classes=present, y=codes
+            )
+            return weights
+        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight has labels {sorted(map(str, unknown))} that are not "
+                f"in the training {self._class_noun} {self.classes_.tolist()}."
+            )
+        return np.array(
+            [float(self.class_weight.get(c, 1.0)) for c in self.classes_.tolist()]
+        )
 
     def _build_module(self, seqs, n_outputs):
         tokens = seqs.is_tokens

@@ -6,7 +6,6 @@ import numpy as np
 import torch
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -159,22 +158,6 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
         crit = self.criterion
         cls = crit if isinstance(crit, type) else type(crit)
         return isinstance(cls, type) and issubclass(cls, torch.nn.BCEWithLogitsLoss)
-
-    def _class_weights(self, y_encoded, n_classes):
-        if self.class_weight is None:
-            return None
-        classes = np.arange(n_classes)
-        if self.class_weight == "balanced":
-            return compute_class_weight("balanced", classes=classes, y=y_encoded)
-        unknown = set(self.class_weight) - set(self.classes_.tolist())
-        if unknown:
-            raise ValueError(
-                f"class_weight has labels {sorted(map(str, unknown))} that are not "
-                f"in the training classes {self.classes_.tolist()}."
-            )
-        return np.array(
-            [float(self.class_weight.get(c, 1.0)) for c in self.classes_.tolist()]
-        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

@@ -8,7 +8,6 @@ from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
@@ -433,30 +432,15 @@ class SequenceTagger(BaseSequenceNet):
             return TaggingLoss(crf=True)
         return TaggingLoss(super()._build_criterion(default, weight))
 
+    _class_noun = "tags"
+
     def _class_weights(self, codes, n_classes):
-        if self.class_weight is None:
-            return None
-        if self.crf:
+        if self.class_weight is not None and self.crf:
             raise ValueError(
                 "class_weight weighs the per-step loss; the CRF likelihood is "
                 "over whole tag paths. Use crf=False or class_weight=None."
             )
-        if self.class_weight == "balanced":
-            present = np.unique(codes)
-            weights = np.ones(n_classes)
-            weights[present] = compute_class_weight(
-                "balanced", classes=present, y=codes
-            )
-            return weights
-        unknown = set(self.class_weight) - set(self.classes_.tolist())
-        if unknown:
-            raise ValueError(
-                f"class_weight has labels {sorted(map(str, unknown))} that are not "
-                f"in the training tags {self.classes_.tolist()}."
-            )
-        return np.array(
-            [float(self.class_weight.get(c, 1.0)) for c in self.classes_.tolist()]
-        )
+        return super()._class_weights(codes, n_classes)
 
     def _resolve_constraints(self):
         if not self.crf or self.crf_constraints is None:

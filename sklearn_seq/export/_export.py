@@ -234,24 +234,12 @@ def to_torchscript(estimator, path, X, *, atol=1e-5):
                     f"{type(module).__name__} could not be traced to "
                     f"TorchScript: {type(exc).__name__}: {exc}"
                 ) from exc
-            seqs = estimator._validate_X(X, reset=False)
-            worst = 0.0
-            with torch.inference_mode():
-                for length in np.unique(seqs.lengths):
-                    for idx in (
-                        np.flatnonzero(seqs.lengths == length),
-                        np.arange(seqs.n_samples),
-                    ):
-                        b = collate(seqs, idx)
-                        diff = (
-                            (
-                                traced(b["x"], b["lengths"])
-                                - module(b["x"], b["lengths"])
-                            )
-                            .abs()
-                            .max()
-                        )
-                        worst = max(worst, float(diff))
+            worst = _max_disagreement(
+                estimator,
+                X,
+                module,
+                lambda x, lengths: traced(x, lengths).numpy(),
+            )
             if not worst <= atol:
                 raise ValueError(
                     f"The traced {type(module).__name__} disagrees with the "
@@ -264,6 +252,26 @@ def to_torchscript(estimator, path, X, *, atol=1e-5):
     finally:
         module.train(was_training)
     return traced
+
+
+def _max_disagreement(estimator, X, module, run_exported):
+    """Largest |exported - eager| output over each length group of ``X``.
+
+    Every group of equal lengths is run alone (no padding) and the whole of
+    ``X`` as one padded batch, so branches on lengths or padding are covered.
+    """
+    seqs = estimator._validate_X(X, reset=False)
+    groups = [np.flatnonzero(seqs.lengths == n) for n in np.unique(seqs.lengths)]
+    if len(groups) > 1:
+        groups.append(np.arange(seqs.n_samples))
+    worst = 0.0
+    with torch.inference_mode():
+        for idx in groups:
+            b = collate(seqs, idx)
+            got = run_exported(b["x"], b["lengths"])
+            want = module(b["x"], b["lengths"]).numpy()
+            worst = max(worst, float(np.abs(got - want).max()))
+    return worst
 
 
 def _onnx_runner(model_bytes):
@@ -415,31 +423,20 @@ def to_onnx(estimator, path, X, *, atol=1e-5, opset_version=None):
                     f"The ONNX export of {type(module).__name__} does not load: "
                     f"{type(exc).__name__}: {exc}"
                 ) from exc
-            seqs = estimator._validate_X(X, reset=False)
-            worst = 0.0
-            with torch.inference_mode():
-                for length in np.unique(seqs.lengths):
-                    for idx in (
-                        np.flatnonzero(seqs.lengths == length),
-                        np.arange(seqs.n_samples),
-                    ):
-                        b = collate(seqs, idx)
-                        try:
-                            got = run(
-                                {"x": b["x"].numpy(), "lengths": b["lengths"].numpy()}
-                            )
-                        except Exception as exc:
-                            raise ValueError(
-                                f"The ONNX export of {type(module).__name__} "
-                                "fails on a batch of shape "
-                                f"{tuple(b['x'].shape)}: tracing froze a "
-                                "shape (batch size or steps) the network "
-                                "depends on. Serve the pickled estimator or "
-                                "the TorchScript export instead. "
-                                f"{type(exc).__name__}: {exc}"
-                            ) from exc
-                        want = module(b["x"], b["lengths"]).numpy()
-                        worst = max(worst, float(np.abs(got - want).max()))
+
+            def run_onnx(x, lengths):
+                try:
+                    return run({"x": x.numpy(), "lengths": lengths.numpy()})
+                except Exception as exc:
+                    raise ValueError(
+                        f"The ONNX export of {type(module).__name__} fails on a "
+                        f"batch of shape {tuple(x.shape)}: tracing froze a shape "
+                        "(batch size or steps) the network depends on. Serve the "
+                        "pickled estimator or the TorchScript export instead. "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
+
+            worst = _max_disagreement(estimator, X, module, run_onnx)
             if not worst <= atol:
                 raise ValueError(
                     f"The ONNX export of {type(module).__name__} disagrees with "

@@ -6,6 +6,7 @@ import numpy as np
 
 from sklearn_seq.exceptions import SequenceValidationError
 from sklearn_seq.utils import check_sequences
+from sklearn_seq.utils._sequences import float_dtype_of as _float_dtype
 
 
 def _as_array_or_list(X):
@@ -19,17 +20,6 @@ def _as_array_or_list(X):
     if hasattr(X, "__array__"):
         return np.asarray(X)
     return X
-
-
-def _float_dtype(X):
-    """float32 for float32/float16 input, float64 otherwise (sklearn's habit)."""
-    if isinstance(X, np.ndarray) and X.dtype != object:
-        dtype = X.dtype
-    elif len(X):
-        dtype = np.asarray(X[0]).dtype
-    else:
-        dtype = np.dtype(np.float64)
-    return np.float32 if dtype in (np.float32, np.float16) else np.float64
 
 
 def _check_numeric(X, estimator, *, allow_nan=False):

@@ -20,19 +20,9 @@ from sklearn.utils.validation import column_or_1d
 from sklearn_seq.exceptions import SequenceValidationError
 from sklearn_seq.utils import check_sequences
 from sklearn_seq.utils._param_validation import _fit_context
+from sklearn_seq.utils._sequences import float_dtype_of as _float_dtype
 
 __all__ = []
-
-
-def _float_dtype(X):
-    """float32 for float32/float16 input, float64 otherwise."""
-    if isinstance(X, np.ndarray) and X.dtype != object:
-        dtype = X.dtype
-    elif len(X):
-        dtype = np.asarray(X[0]).dtype
-    else:
-        dtype = np.dtype(np.float64)
-    return np.float32 if dtype in (np.float32, np.float16) else np.float64
 
 
 class _BaseSequenceOverSampler(BaseOverSampler):

@@ -181,6 +181,20 @@ def _positions(offsets, lengths):
     return starts + np.arange(total)
 
 
+def float_dtype_of(X):
+    """float32 for float32/float16 input, float64 otherwise (sklearn's habit).
+
+    Shared by the transformers and samplers that return the dtype they got.
+    """
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        dtype = X.dtype
+    elif len(X):
+        dtype = np.asarray(X[0]).dtype
+    else:
+        dtype = np.dtype(np.float64)
+    return np.float32 if dtype in (np.float32, np.float16) else np.float64
+
+
 def _fail(msg):
     raise SequenceValidationError(msg)
 
