@@ -302,7 +302,8 @@ def test_transformer_train_and_eval_agree():
 
 
 def test_transformer_trains_and_pickles():
-    enc = _encoder(dropout=0.1, norm_first=True)
+    # the default is pre-norm: cover the post-norm layers here
+    enc = _encoder(dropout=0.1, norm_first=False)
     lengths = torch.tensor([4, 2])
     x = torch.randn(2, 4, 3)
     out = enc(x, lengths)
@@ -313,6 +314,36 @@ def test_transformer_trains_and_pickles():
     clone = pickle.loads(pickle.dumps(enc.eval()))
     with torch.no_grad():
         torch.testing.assert_close(clone(x, lengths), enc(x, lengths))
+
+
+def test_transformer_defaults_are_pre_norm_and_mean_pooled():
+    import warnings
+
+    import numpy as np
+
+    from sklearn_seq import SequenceClassifier
+    from sklearn_seq.nn import SequenceNet
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no nested-tensor warning from torch
+        enc = TransformerSequenceEncoder(3, d_model=8, nhead=2)
+    assert all(layer.norm_first for layer in enc.encoder.layers)
+    assert isinstance(enc.encoder.norm, torch.nn.LayerNorm)
+    assert enc.default_pooling == "mean"
+    post = TransformerSequenceEncoder(3, d_model=8, nhead=2, norm_first=False)
+    assert post.encoder.norm is None
+    assert not post.encoder.layers[0].norm_first
+
+    net = SequenceNet(3, 2, cell="transformer", hidden_size=8, pooling=None)
+    assert net.pooling.mode == "mean"
+    assert net.encoder.encoder.layers[0].norm_first
+    X = np.random.default_rng(0).normal(size=(20, 5, 3)).astype(np.float32)
+    y = (X[:, 1, 0] > 0).astype(int)
+    kw = {"cell": "transformer", "hidden_size": 8, "max_epochs": 1}
+    clf = SequenceClassifier(**kw, random_state=0).fit(X, y)
+    assert clf.net_.module_.pooling.mode == "mean"
+    clf = SequenceClassifier(**kw, pooling="last", random_state=0).fit(X, y)
+    assert clf.net_.module_.pooling.mode == "last"
 
 
 def test_transformer_errors():

@@ -97,3 +97,70 @@ def test_loader_epochs_differ_but_are_reproducible():
     first, second = epochs(0)
     assert not np.array_equal(first, second)
     np.testing.assert_array_equal(first, epochs(0)[0])
+
+
+def _batch_of(batches, n):
+    label = np.empty(n, dtype=np.int64)
+    for i, idx in enumerate(batches):
+        label[idx] = i
+    return label
+
+
+def _repeat_pairs(first, second, n):
+    """Fraction of the pairs sharing a batch in ``first`` that do in ``second``."""
+    a, b = _batch_of(first, n), _batch_of(second, n)
+    both = np.unique(a * len(second) + b, return_counts=True)[1]
+    sizes = np.array([len(idx) for idx in first])
+    return (both * (both - 1)).sum() / (sizes * (sizes - 1)).sum()
+
+
+def test_bucket_batches_change_composition_when_one_pool_holds_everything():
+    # 800 skewed lengths < 32 * 50: a single sorting pool
+    lengths = np.clip(
+        np.random.default_rng(0).lognormal(np.log(30), 0.8, size=800).astype(int),
+        1,
+        400,
+    )
+    n, random_pairs = len(lengths), 31 / 799
+
+    def epochs(**kw):
+        rng = np.random.default_rng(0)
+        return [bucket_batches(lengths, 32, shuffle=True, rng=rng, **kw) for _ in "ab"]
+
+    def pad(batches):
+        return sum(len(b) * lengths[b].max() for b in batches) / lengths.sum()
+
+    # the exact length order freezes most pairs (the former default)
+    first, second = epochs(max_padding=1.0)
+    assert _repeat_pairs(first, second, n) > 15 * random_pairs
+    # the default jitters within a padding budget of 1.5
+    first, second = epochs()
+    assert sorted(np.concatenate(first).tolist()) == list(range(n))
+    assert _repeat_pairs(first, second, n) < 6 * random_pairs
+    assert pad(first) <= 1.5 and pad(second) <= 1.5
+    rng = np.random.default_rng(0)
+    unsorted = bucket_batches(lengths, 32, shuffle=True, rng=rng, bucket_size=1)
+    assert pad(unsorted) > 3
+    # reproducible with a seeded generator
+    again, _ = epochs()
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+
+
+def test_bucket_batches_budget_large_enough_means_random_batches():
+    # lengths 7..16: random batches pad 1.4x, within a budget of 1.5
+    lengths = np.random.default_rng(0).integers(7, 17, size=800)
+    rng = np.random.default_rng(0)
+    batches = [bucket_batches(lengths, 32, shuffle=True, rng=rng) for _ in "ab"]
+    assert _repeat_pairs(*batches, len(lengths)) < 1.5 * 31 / 799
+
+
+def test_bucket_batches_equal_lengths_are_not_sorted():
+    lengths = np.full(100, 7)
+    batches = bucket_batches(
+        lengths, 32, shuffle=True, rng=np.random.default_rng(3), max_padding=1.0
+    )
+    rng = np.random.default_rng(3)
+    order = rng.permutation(100)
+    chunks = [order[i : i + 32] for i in range(0, 100, 32)]
+    expected = [chunks[i] for i in rng.permutation(len(chunks))]
+    assert all(np.array_equal(a, b) for a, b in zip(batches, expected))

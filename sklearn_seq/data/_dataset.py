@@ -132,16 +132,33 @@ class SequenceDataset(Dataset):
 
 
 def bucket_batches(
-    lengths, batch_size, *, shuffle=False, rng=None, bucket_size=50, drop_last=False
+    lengths,
+    batch_size,
+    *,
+    shuffle=False,
+    rng=None,
+    bucket_size=50,
+    drop_last=False,
+    max_padding=1.5,
+    merge_last=False,
 ):
     """Split sample indices into batches of similar lengths.
 
     With ``shuffle``, samples are shuffled, grouped into pools of
-    ``bucket_size`` batches, sorted by length inside each pool, cut into
-    batches, and the batches are shuffled: each batch holds similar lengths
-    (little padding) while batch composition still changes every epoch.
-    Without ``shuffle``, samples are sorted by length (stable), which is
-    deterministic.
+    ``bucket_size`` batches, sorted inside each pool by a jittered length
+    ``log(length) + a * U(-1, 1)``, cut into batches, and the batches are
+    shuffled. The jitter ``a`` is the largest of a fixed grid (from no
+    sorting at all down to the exact length order) whose batches hold at most
+    ``max_padding`` times the valid steps once padded: batches are as random
+    as the padding budget allows. When all lengths are equal, nothing is
+    sorted (plain shuffled batches). Without ``shuffle``, samples are sorted
+    by length (stable, no jitter), which is deterministic.
+
+    Batches sorted by the exact length train worse: when the training set
+    fits in one pool (fewer than ``batch_size * bucket_size`` samples) they
+    are the same every epoch, in a new order only, and lengths often follow
+    the label or the kind of sentence, so length-homogeneous batches are
+    label-homogeneous. See the Notes for measurements.
 
     Parameters
     ----------
@@ -154,14 +171,36 @@ def bucket_batches(
     rng : numpy.random.Generator, default=None
         Source of randomness when shuffling.
     bucket_size : int, default=50
-        Batches per sorting pool.
+        Batches per sorting pool; 1 means no sorting (random batches).
     drop_last : bool, default=False
         Drop a last incomplete batch.
+    max_padding : float, default=1.5
+        Padding budget when shuffling: padded steps (each batch's longest
+        length times its size, summed) over valid steps (the sum of lengths).
+        Batches are as random as this budget allows; 1.0 always sorts by the
+        exact length (the previous default), ``float("inf")`` never sorts.
+    merge_last : bool, default=False
+        Merge a last batch holding fewer than ``batch_size / 2`` samples into
+        the batch before it (which then holds up to ``1.5 * batch_size``),
+        instead of training on a handful of samples alone; the estimators
+        turn it on for networks with batch norm, whose batch statistics a
+        batch of 2 samples makes meaningless.
 
     Returns
     -------
     list of ndarray
         Index arrays, one per batch.
+
+    Notes
+    -----
+    ``benchmarks/bench_bucketing.py`` measures the default against the exact
+    length order (``max_padding=1.0``). With 800 NER sentences (one pool),
+    exact sorting put 24% of the pairs of samples sharing a batch together
+    again in the next epoch (random batches: 4%) and a BiLSTM tagger reached
+    0.937 token accuracy against 0.972 with the default (3 seeds); a GRU on
+    JapaneseVowels 0.775 against 0.852. On skewed lengths (lognormal, median
+    30, up to 400, 2,000 samples) the budget keeps most of the speed: padded
+    steps are 1.46x the valid steps, against 1.13x sorted and 4.0x unsorted.
 
     Examples
     --------
@@ -178,19 +217,59 @@ def bucket_batches(
     else:
         rng = np.random.default_rng() if rng is None else rng
         order = rng.permutation(n)
-        pool = batch_size * bucket_size
-        if (lengths != lengths[0]).any():
-            chunks = []
-            for start in range(0, n, pool):
-                chunk = order[start : start + pool]
-                chunks.append(chunk[np.argsort(lengths[chunk], kind="stable")])
-            order = np.concatenate(chunks)
+        if bucket_size > 1 and (lengths != lengths[0]).any():
+            order = _jittered_order(
+                np.asarray(lengths), order, batch_size, bucket_size, max_padding, rng
+            )
     batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
     if drop_last and len(batches[-1]) < batch_size:
         batches.pop()
+    elif merge_last and len(batches) > 1 and 2 * len(batches[-1]) < batch_size:
+        # its neighbour in the (pool's) length order takes it: no sample lost
+        last = batches.pop()
+        batches[-1] = np.concatenate([batches[-1], last])
     if shuffle and len(batches) > 1:
         batches = [batches[i] for i in rng.permutation(len(batches))]
     return batches
+
+
+#: Jitter of the log-length sort key, from random batches (inf) to the exact
+#: length order (0); :func:`bucket_batches` takes the first within budget.
+_JITTERS = (np.inf, 2.0, 1.5, 1.0, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.05, 0.0)
+
+
+def _padding_ratio(lengths, order, batch_size):
+    """Padded over valid steps of the batches cut from ``order``."""
+    lens = lengths[order]
+    full = len(lens) // batch_size * batch_size
+    padded = int(lens[:full].reshape(-1, batch_size).max(axis=1).sum()) * batch_size
+    if full < len(lens):
+        padded += int(lens[full:].max()) * (len(lens) - full)
+    return padded / max(int(lens.sum()), 1)
+
+
+def _jittered_order(lengths, order, batch_size, bucket_size, max_padding, rng):
+    """Sort each pool of ``order`` by a jittered length within the budget."""
+    pool = batch_size * bucket_size
+    u = rng.uniform(-1.0, 1.0, len(lengths))
+    log_len = np.log(np.maximum(lengths, 1).astype(np.float64))
+
+    def sort(jitter):
+        if jitter == np.inf:
+            return order
+        key = log_len + jitter * u
+        chunks = [order[i : i + pool] for i in range(0, len(order), pool)]
+        return np.concatenate([c[np.argsort(key[c], kind="stable")] for c in chunks])
+
+    # padding grows with the jitter: bisect for the first jitter in budget
+    lo, hi = 0, len(_JITTERS) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _padding_ratio(lengths, sort(_JITTERS[mid]), batch_size) <= max_padding:
+            hi = mid
+        else:
+            lo = mid + 1
+    return sort(_JITTERS[lo])
 
 
 class BucketLoader:
@@ -213,9 +292,20 @@ class BucketLoader:
         Randomness for shuffling; one generator advancing across epochs gives
         reproducible, different epochs.
     bucket_size : int, default=50
-        Batches per sorting pool (see :func:`bucket_batches`).
+        Batches per sorting pool (see :func:`bucket_batches`); 1 means random
+        batches.
     drop_last : bool, default=False
         Drop a last incomplete batch.
+    merge_last : bool, default=False
+        Merge a last batch holding fewer than ``batch_size / 2`` samples into
+        the batch before it (which then holds up to ``1.5 * batch_size``),
+        instead of training on a handful of samples alone; the estimators
+        turn it on for networks with batch norm, whose batch statistics a
+        batch of 2 samples makes meaningless.
+    max_padding : float, default=1.5
+        Padding budget (padded over valid steps) when shuffling: batches are
+        as random as it allows (see :func:`bucket_batches`); 1.0 sorts by the
+        exact length.
     pin_memory : bool, default=False
         Put every batch's tensors in page-locked (pinned) host memory, so
         that ``tensor.to("cuda", non_blocking=True)`` copies them
@@ -242,6 +332,8 @@ class BucketLoader:
         bucket_size=50,
         drop_last=False,
         pin_memory=False,
+        max_padding=1.5,
+        merge_last=False,
     ):
         if not isinstance(dataset, SequenceDataset):
             raise TypeError(
@@ -255,12 +347,21 @@ class BucketLoader:
         self.bucket_size = bucket_size
         self.drop_last = drop_last
         self.pin_memory = pin_memory
+        self.max_padding = max_padding
+        self.merge_last = merge_last
 
     def __len__(self):
         n = len(self.dataset)
         if self.drop_last:
             return n // self.batch_size
-        return (n + self.batch_size - 1) // self.batch_size
+        n_batches = (n + self.batch_size - 1) // self.batch_size
+        if (
+            self.merge_last
+            and n_batches > 1
+            and 2 * (n % self.batch_size or self.batch_size) < self.batch_size
+        ):
+            n_batches -= 1
+        return n_batches
 
     def __iter__(self):
         batches = bucket_batches(
@@ -270,6 +371,8 @@ class BucketLoader:
             rng=self.generator,
             bucket_size=self.bucket_size,
             drop_last=self.drop_last,
+            max_padding=self.max_padding,
+            merge_last=self.merge_last,
         )
         for idx in batches:
             Xi, yi = self.dataset.batch(idx)

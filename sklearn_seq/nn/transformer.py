@@ -124,7 +124,10 @@ class TransformerSequenceEncoder(nn.Module):
     ``Linear(input_size, d_model)``, then :class:`PositionalEncoding`, then
     :class:`torch.nn.TransformerEncoder` of ``num_layers``
     :class:`torch.nn.TransformerEncoderLayer` (``batch_first=True``) with a
-    key-padding mask built from ``lengths``.
+    key-padding mask built from ``lengths``. Layers are pre-norm by default
+    (``norm_first=True``, with the final :class:`torch.nn.LayerNorm` that
+    pre-norm needs) and the estimators pool the outputs by their mean over
+    valid steps (:attr:`default_pooling`).
 
     Parameters
     ----------
@@ -143,9 +146,11 @@ class TransformerSequenceEncoder(nn.Module):
         Dropout of the position encodings and inside every layer.
     activation : {'relu', 'gelu'}, default='relu'
         Activation of the feed-forward blocks.
-    norm_first : bool, default=False
-        Pre-norm layers (a final :class:`torch.nn.LayerNorm` is added); often
-        trains more stably than the original post-norm.
+    norm_first : bool, default=True
+        Pre-norm layers (layer norm before attention and the feed-forward
+        block, plus a final :class:`torch.nn.LayerNorm` on the output); False
+        gives the original post-norm layers of Vaswani et al., which train
+        less reliably on small data (see Notes).
     max_len : int, default=512
         Initial length of the position-encoding table (it grows on demand).
 
@@ -156,6 +161,9 @@ class TransformerSequenceEncoder(nn.Module):
     bidirectional : bool
         Always False: the last valid step is the summary a ``'last'`` pooling
         takes (every step sees the whole sequence anyway).
+    default_pooling : str
+        ``"mean"``: the pooling :class:`~sklearn_seq.nn.SequenceNet` (and the
+        estimators' ``pooling=None``) takes for this encoder.
     input_proj : torch.nn.Linear
         The input projection.
     pos_encoding : PositionalEncoding
@@ -170,6 +178,16 @@ class TransformerSequenceEncoder(nn.Module):
     dimension; in evaluation mode under ``torch.no_grad()`` torch may still use
     its fused "fast path", which agrees with the training-mode computation (with
     dropout off) up to float rounding on valid steps.
+
+    The defaults (pre-norm, mean pooling) replaced post-norm layers pooled at
+    the last valid step. On a label read at step 3 of 12 (``X[:, 3, 0] > 0``,
+    240 training series, ``hidden_size=32``, 15 epochs, ``lr=3e-3``, 20
+    seeds) the old defaults reach 0.851 accuracy (sd 0.049) and the new ones
+    0.953 (sd 0.019), on par with a plain PyTorch pre-norm, mean-pooled loop
+    (0.952, sd 0.017; ``benchmarks/bench_transformer_defaults.py``).
+    Scaling the projected inputs by ``sqrt(d_model)`` before the position
+    encodings, as for token embeddings in Vaswani et al., drowns the
+    positions (0.52 on that task) and is not done.
 
     Examples
     --------
@@ -186,6 +204,7 @@ class TransformerSequenceEncoder(nn.Module):
     """
 
     bidirectional = False
+    default_pooling = "mean"
 
     def __init__(
         self,
@@ -196,7 +215,7 @@ class TransformerSequenceEncoder(nn.Module):
         dim_feedforward=128,
         dropout=0.1,
         activation="relu",
-        norm_first=False,
+        norm_first=True,
         max_len=512,
     ):
         super().__init__()
