@@ -16,9 +16,11 @@ from sklearn.utils.validation import (
 from sklearn_seq.estimators._base import BaseSequenceNet, _PartialFitMixin
 from sklearn_seq.estimators._docs import (
     AMP_PARAM,
+    BN_STATS_PARAM,
     SHARED_ATTRIBUTES,
     SHARED_PARAMS,
     WARM_START_PARAM,
+    with_default,
 )
 from sklearn_seq.utils._param_validation import StrOptions, _fit_context
 
@@ -41,6 +43,8 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
     {warm_start}
 
     {amp}
+
+    {bn_stats}
 
     class_weight : "balanced", dict or None, default=None
         Class weights given to the criterion's ``weight``. ``"balanced"``
@@ -104,12 +108,15 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
         kernel_sizes=None,
         dilations=None,
         embedding_dim=None,
+        embedding_dropout=0.5,
+        word_dropout=0.0,
         criterion=None,
         criterion_params=None,
         optimizer="adam",
         optimizer_params=None,
         iterator_train_params=None,
         lr=1e-3,
+        lr_schedule=None,
         max_epochs=20,
         batch_size=32,
         max_grad_norm=None,
@@ -123,6 +130,7 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
         verbose=0,
         callbacks=None,
         warm_start=False,
+        recompute_bn_stats=True,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -134,12 +142,15 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
         self.kernel_sizes = kernel_sizes
         self.dilations = dilations
         self.embedding_dim = embedding_dim
+        self.embedding_dropout = embedding_dropout
+        self.word_dropout = word_dropout
         self.criterion = criterion
         self.criterion_params = criterion_params
         self.optimizer = optimizer
         self.optimizer_params = optimizer_params
         self.iterator_train_params = iterator_train_params
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.max_grad_norm = max_grad_norm
@@ -153,6 +164,7 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
         self.verbose = verbose
         self.callbacks = callbacks
         self.warm_start = warm_start
+        self.recompute_bn_stats = recompute_bn_stats
 
     def _single_logit(self):
         crit = self.criterion
@@ -341,8 +353,9 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
 
 
 SequenceClassifier.__doc__ = SequenceClassifier.__doc__.format(
-    shared_params=SHARED_PARAMS,
+    shared_params=with_default(SHARED_PARAMS, "embedding_dropout", "0.5"),
     shared_attributes=SHARED_ATTRIBUTES,
     warm_start=WARM_START_PARAM,
     amp=AMP_PARAM,
+    bn_stats=BN_STATS_PARAM,
 )

@@ -16,7 +16,11 @@ from skorch.callbacks import PassthroughScoring
 
 from sklearn_seq.data import PKBatchLoader
 from sklearn_seq.estimators._base import BaseSequenceNet, _SeqNet
-from sklearn_seq.estimators._docs import SHARED_ATTRIBUTES, SHARED_PARAMS
+from sklearn_seq.estimators._docs import (
+    BN_STATS_PARAM,
+    SHARED_ATTRIBUTES,
+    SHARED_PARAMS,
+)
 from sklearn_seq.losses import TripletLoss
 from sklearn_seq.metrics import make_verification_scorer, verification_pairs
 from sklearn_seq.utils._param_validation import Interval, _fit_context
@@ -104,6 +108,8 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
         Euclidean distance is a monotone function of cosine similarity and
         margins have a fixed scale: distances are in [0, 2]).
 
+    {bn_stats}
+
     samples_per_class : int, default=4
         ``K``, sequences per class in each training batch; ``P =
         batch_size // samples_per_class`` classes share a batch. An epoch
@@ -176,6 +182,8 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
         kernel_sizes=None,
         dilations=None,
         embedding_dim=None,
+        embedding_dropout=None,
+        word_dropout=0.0,
         embedding_size=32,
         normalize=True,
         samples_per_class=4,
@@ -185,6 +193,7 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
         optimizer_params=None,
         iterator_train_params=None,
         lr=1e-3,
+        lr_schedule=None,
         max_epochs=20,
         batch_size=32,
         max_grad_norm=None,
@@ -195,6 +204,7 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
         random_state=None,
         verbose=0,
         callbacks=None,
+        recompute_bn_stats=True,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -206,6 +216,8 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
         self.kernel_sizes = kernel_sizes
         self.dilations = dilations
         self.embedding_dim = embedding_dim
+        self.embedding_dropout = embedding_dropout
+        self.word_dropout = word_dropout
         self.embedding_size = embedding_size
         self.normalize = normalize
         self.samples_per_class = samples_per_class
@@ -215,6 +227,7 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
         self.optimizer_params = optimizer_params
         self.iterator_train_params = iterator_train_params
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.max_grad_norm = max_grad_norm
@@ -225,6 +238,7 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.recompute_bn_stats = recompute_bn_stats
 
     # -- fit --------------------------------------------------------------
     def _build_module(self, seqs, n_outputs):
@@ -423,5 +437,7 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
 
 
 SequenceEmbedder.__doc__ = SequenceEmbedder.__doc__.format(
-    shared_params=SHARED_PARAMS, shared_attributes=SHARED_ATTRIBUTES
+    shared_params=SHARED_PARAMS,
+    shared_attributes=SHARED_ATTRIBUTES,
+    bn_stats=BN_STATS_PARAM,
 )

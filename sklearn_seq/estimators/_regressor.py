@@ -10,6 +10,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from sklearn_seq.estimators._base import BaseSequenceNet, _PartialFitMixin
 from sklearn_seq.estimators._docs import (
     AMP_PARAM,
+    BN_STATS_PARAM,
     SHARED_ATTRIBUTES,
     SHARED_PARAMS,
     WARM_START_PARAM,
@@ -33,6 +34,8 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
     {warm_start}
 
     {amp}
+
+    {bn_stats}
 
     scale_target : bool, default=True
         Standardise ``y`` with the training mean and standard deviation before
@@ -87,12 +90,15 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
         kernel_sizes=None,
         dilations=None,
         embedding_dim=None,
+        embedding_dropout=None,
+        word_dropout=0.0,
         criterion=None,
         criterion_params=None,
         optimizer="adam",
         optimizer_params=None,
         iterator_train_params=None,
         lr=1e-3,
+        lr_schedule=None,
         max_epochs=20,
         batch_size=32,
         max_grad_norm=None,
@@ -106,6 +112,7 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
         verbose=0,
         callbacks=None,
         warm_start=False,
+        recompute_bn_stats=True,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -117,12 +124,15 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
         self.kernel_sizes = kernel_sizes
         self.dilations = dilations
         self.embedding_dim = embedding_dim
+        self.embedding_dropout = embedding_dropout
+        self.word_dropout = word_dropout
         self.criterion = criterion
         self.criterion_params = criterion_params
         self.optimizer = optimizer
         self.optimizer_params = optimizer_params
         self.iterator_train_params = iterator_train_params
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.max_grad_norm = max_grad_norm
@@ -136,6 +146,7 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
         self.verbose = verbose
         self.callbacks = callbacks
         self.warm_start = warm_start
+        self.recompute_bn_stats = recompute_bn_stats
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -244,4 +255,5 @@ SequenceRegressor.__doc__ = SequenceRegressor.__doc__.format(
     shared_attributes=SHARED_ATTRIBUTES,
     warm_start=WARM_START_PARAM,
     amp=AMP_PARAM,
+    bn_stats=BN_STATS_PARAM,
 )

@@ -36,7 +36,15 @@ __all__ = ["Seq2SeqEstimator"]
 _TARGET_SHIFT = N_SPECIAL - 1
 
 # shared parameters of the other estimators that an encoder-decoder lacks
-_NOT_APPLICABLE = ("pooling", "n_filters", "kernel_sizes", "dilations", "class_weight")
+_NOT_APPLICABLE = (
+    "pooling",
+    "n_filters",
+    "kernel_sizes",
+    "dilations",
+    "class_weight",
+    "recompute_bn_stats",
+    "word_dropout",
+)
 
 
 class _CharVocabulary:
@@ -273,6 +281,7 @@ class Seq2SeqEstimator(BaseSequenceNet):
         bidirectional=False,
         dropout=0.0,
         embedding_dim=None,
+        embedding_dropout=None,
         attention="bahdanau",
         decoder_hidden_size=None,
         teacher_forcing_ratio=1.0,
@@ -286,6 +295,7 @@ class Seq2SeqEstimator(BaseSequenceNet):
         optimizer_params=None,
         iterator_train_params=None,
         lr=1e-3,
+        lr_schedule=None,
         max_epochs=20,
         batch_size=32,
         max_grad_norm=None,
@@ -303,6 +313,7 @@ class Seq2SeqEstimator(BaseSequenceNet):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.embedding_dim = embedding_dim
+        self.embedding_dropout = embedding_dropout
         self.attention = attention
         self.decoder_hidden_size = decoder_hidden_size
         self.teacher_forcing_ratio = teacher_forcing_ratio
@@ -316,6 +327,7 @@ class Seq2SeqEstimator(BaseSequenceNet):
         self.optimizer_params = optimizer_params
         self.iterator_train_params = iterator_train_params
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.max_grad_norm = max_grad_norm
@@ -391,6 +403,7 @@ class Seq2SeqEstimator(BaseSequenceNet):
             cell=self.cell,
             bidirectional=self.bidirectional,
             dropout=self.dropout,
+            embedding_dropout=self.embedding_dropout,
             attention=self.attention,
             decoder_hidden_size=self.decoder_hidden_size,
             teacher_forcing_ratio=self.teacher_forcing_ratio,

@@ -37,9 +37,10 @@ _CELL_DOC = """cell : {"rnn", "lstm", "gru", "transformer", "tcn"}, default="lst
         steps; 64 filters, kernel 3, dilations 1, 2, 4, 8)."""
 
 # Shared parameter docs with the tagger's cells, without ``pooling``
-# (meaningless for per-step output) and with ``bidirectional=True``.
+# (meaningless for per-step output), without ``word_dropout`` (documented
+# below with the tagger's default) and with ``bidirectional=True``.
 _TAGGER_PARAMS = re.sub(
-    r"\n    pooling : .*?\n\n(?=    embedding_dim)",
+    r"\n    (pooling : .*?\n\n(?=    embedding_dim)|word_dropout : .*?\n\n)",
     "\n",
     re.sub(
         r"^cell : .*?(?=\n\n    hidden_size)",
@@ -120,15 +121,31 @@ class SequenceTagger(BaseSequenceNet):
 
     char_embedding_dim : int, default=None
         When ``X`` holds token strings: size of a character embedding fed to a
-        character CNN (as many filters, window 3, max-pooled over at most 20
-        characters per token), whose output is concatenated to the word
-        embedding, so words unseen in training still get a representation
+        character CNN (``char_n_filters`` filters, window 3, max-pooled over
+        at most 20 characters per token), whose output is concatenated to the
+        word embedding, so words unseen in training still get a representation
         from their spelling and case. None disables it.
+
+    char_n_filters : int, default=50
+        Filters of the character CNN, i.e. the size of its output per token
+        (Ma and Hovy use 30). Ignored without ``char_embedding_dim``.
+
+    lowercase : bool, default=True
+        When ``X`` holds token strings: look words up in the word embedding in
+        lowercase (``"The"`` and ``"the"`` share a vector, as do a capitalised
+        name and its lowercase form), while the character CNN still spells
+        the original token, case included. Without the character CNN the case
+        is then lost; try ``lowercase=False`` for NER without
+        ``char_embedding_dim`` (on the synthetic NER data, whose names also
+        occur in lowercase, lowercasing still scored higher).
 
     word_dropout : float, default=0.0
         During training, probability of replacing a token by the
         out-of-vocabulary id 1, so that the model learns what to do with words
-        it never saw (Lample et al. replace singletons). Token input only.
+        it never saw (Lample et al. replace singletons); padding is never
+        replaced. Token input only. The OOV embedding starts at zero, so an
+        unseen word is neutral even without word dropout; 0.05 did not help
+        on top of that where measured (``benchmarks/notes_token_models.md``).
 
     class_weight : "balanced", dict or None, default=None
         Tag weights given to the criterion's ``weight`` (not with
@@ -149,9 +166,14 @@ class SequenceTagger(BaseSequenceNet):
         Constraints used by the CRF.
 
     vocabulary_ : dict or None
-        When ``X`` holds token strings: token -> id (ids from 2; 0 is
-        padding, 1 is out of vocabulary). Tokens are kept as they are (no
-        lowercasing): case is a strong hint for names.
+        When ``X`` holds token strings: word -> row of the word embedding
+        (ids from 2; 0 is padding, 1 is out of vocabulary). Words are
+        lowercased with ``lowercase=True``, else kept as they are.
+
+    surface_vocabulary_ : dict or None
+        With the character CNN: original token -> input id (ids from 2), the
+        ids the character CNN spells; each maps to the row of its
+        (lowercased) word in ``vocabulary_``. None without the CNN.
 
     char_vocabulary_ : dict or None
         Character -> id of the character CNN (ids from 2; 1 is unknown).
@@ -208,6 +230,8 @@ class SequenceTagger(BaseSequenceNet):
         "crf": ["boolean"],
         "crf_constraints": [None, StrOptions({"bio", "iobes", "auto"})],
         "char_embedding_dim": [None, Interval(Integral, 1, None, closed="left")],
+        "char_n_filters": [Interval(Integral, 1, None, closed="left")],
+        "lowercase": ["boolean"],
         "word_dropout": [Interval(Real, 0, 1, closed="left")],
         "class_weight": [None, dict, StrOptions({"balanced"})],
     }
@@ -221,9 +245,12 @@ class SequenceTagger(BaseSequenceNet):
         bidirectional=True,
         dropout=0.0,
         embedding_dim=None,
+        embedding_dropout=None,
         crf=False,
         crf_constraints=None,
         char_embedding_dim=None,
+        char_n_filters=50,
+        lowercase=True,
         word_dropout=0.0,
         criterion=None,
         criterion_params=None,
@@ -231,6 +258,7 @@ class SequenceTagger(BaseSequenceNet):
         optimizer_params=None,
         iterator_train_params=None,
         lr=1e-3,
+        lr_schedule=None,
         max_epochs=20,
         batch_size=32,
         max_grad_norm=None,
@@ -249,9 +277,12 @@ class SequenceTagger(BaseSequenceNet):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.embedding_dim = embedding_dim
+        self.embedding_dropout = embedding_dropout
         self.crf = crf
         self.crf_constraints = crf_constraints
         self.char_embedding_dim = char_embedding_dim
+        self.char_n_filters = char_n_filters
+        self.lowercase = lowercase
         self.word_dropout = word_dropout
         self.criterion = criterion
         self.criterion_params = criterion_params
@@ -259,6 +290,7 @@ class SequenceTagger(BaseSequenceNet):
         self.optimizer_params = optimizer_params
         self.iterator_train_params = iterator_train_params
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.max_grad_norm = max_grad_norm
@@ -273,12 +305,14 @@ class SequenceTagger(BaseSequenceNet):
 
     # -- input ------------------------------------------------------------
     def _check_X(self, X, *, reset):
-        """Sequences of ``X`` (token strings mapped to ids) and extra char rows.
+        """Sequences of ``X`` (token strings mapped to ids) and extra rows.
 
-        At prediction, tokens unseen in fit get ids ``>= vocab_size_`` (one
-        per distinct token) when the character CNN is on, so that it can spell
-        them; the second return value then holds their character rows (else
-        None). Without the CNN they map to the out-of-vocabulary id 1.
+        Without the character CNN the ids are rows of the word embedding
+        (unseen words -> out-of-vocabulary id 1). With it they are surface ids
+        (``surface_vocabulary_``) and, at prediction, tokens unseen in fit get
+        ids ``>= len(surface_vocabulary_) + 2`` (one per distinct token) so
+        that the CNN can spell them; the second return value then holds their
+        ``(char rows, word rows)`` (else None).
         """
         strings = _is_token_strings(X)
         if not strings:
@@ -290,6 +324,7 @@ class SequenceTagger(BaseSequenceNet):
                         "char_embedding_dim=None."
                     )
                 self.vocabulary_ = None
+                self.surface_vocabulary_ = None
                 self.char_vocabulary_ = None
             elif self.vocabulary_ is not None:
                 raise ValueError(
@@ -319,10 +354,16 @@ class SequenceTagger(BaseSequenceNet):
                     )
             sentences.append(sent)
         if reset:
+            self._lowercase = self.lowercase
             tokens = sorted({tok for sent in sentences for tok in sent})
-            self.vocabulary_ = {tok: i for i, tok in enumerate(tokens, start=2)}
+            words = sorted({self._word(tok) for tok in tokens})
+            self.vocabulary_ = {w: i for i, w in enumerate(words, start=2)}
+            self.surface_vocabulary_ = None
             self.char_vocabulary_ = None
             if self.char_embedding_dim is not None:
+                self.surface_vocabulary_ = {
+                    tok: i for i, tok in enumerate(tokens, start=2)
+                }
                 chars = sorted({c for tok in tokens for c in tok})
                 self.char_vocabulary_ = {c: i for i, c in enumerate(chars, start=2)}
         elif self.vocabulary_ is None:
@@ -330,15 +371,16 @@ class SequenceTagger(BaseSequenceNet):
                 f"{type(self).__name__} was fitted on ids or numbers but X "
                 "holds token strings."
             )
-        vocab = self.vocabulary_
-        spell = self.char_vocabulary_ is not None and not reset
+        surface = self.surface_vocabulary_
+        vocab = self.vocabulary_ if surface is None else surface
+        spell = surface is not None and not reset
         unseen = {}
         first_new = len(vocab) + 2
         ids = []
         for sent in sentences:
             row = []
             for tok in sent:
-                idx = vocab.get(tok)
+                idx = vocab.get(tok if surface is not None else self._word(tok))
                 if idx is None:
                     idx = (
                         unseen.setdefault(tok, first_new + len(unseen))
@@ -351,9 +393,24 @@ class SequenceTagger(BaseSequenceNet):
         seqs = Sequences(np.concatenate(ids), lengths, "tokens")
         if reset:
             self.input_kind_ = "tokens"
-            self.vocab_size_ = len(vocab) + 2
+            self.vocab_size_ = len(self.vocabulary_) + 2
             self.n_features_in_ = 1
-        return seqs, (self._char_table(list(unseen)) if unseen else None)
+        if not unseen:
+            return seqs, None
+        return seqs, (self._char_table(list(unseen)), self._word_rows(list(unseen)))
+
+    def _word(self, token):
+        """The form of ``token`` looked up in the word embedding."""
+        return token.lower() if getattr(self, "_lowercase", False) else token
+
+    def _word_rows(self, tokens):
+        """Word-embedding ids of surface ``tokens`` (unknown words -> 1)."""
+        vocab = self.vocabulary_
+        return np.fromiter(
+            (vocab.get(self._word(tok), OOV_ID) for tok in tokens),
+            dtype=np.int64,
+            count=len(tokens),
+        )
 
     def _char_table(self, tokens):
         """Character id rows of ``tokens`` (unknown characters -> 1)."""
@@ -403,11 +460,14 @@ class SequenceTagger(BaseSequenceNet):
         tokens = seqs.is_tokens
         char_table = None
         n_chars = None
+        word_map = None
         if self.char_vocabulary_ is not None:
-            inverse = sorted(self.vocabulary_, key=self.vocabulary_.get)
-            char_table = np.zeros((self.vocab_size_, MAX_CHARS), dtype=np.int64)
+            surface = self.surface_vocabulary_
+            inverse = sorted(surface, key=surface.get)
+            char_table = np.zeros((len(surface) + 2, MAX_CHARS), dtype=np.int64)
             char_table[2:] = self._char_table(inverse)
             n_chars = len(self.char_vocabulary_) + 2
+            word_map = np.concatenate([[0, OOV_ID], self._word_rows(inverse)])
         return TaggerNet(
             None if tokens else seqs.n_features,
             n_outputs,
@@ -424,7 +484,10 @@ class SequenceTagger(BaseSequenceNet):
             char_table=char_table,
             n_chars=n_chars,
             char_embedding_dim=self.char_embedding_dim or 25,
+            char_n_filters=self.char_n_filters,
             word_dropout=self.word_dropout if tokens else 0.0,
+            embedding_dropout=self.embedding_dropout,
+            word_map=word_map,
         )
 
     def _build_criterion(self, default, weight=None):
@@ -549,11 +612,13 @@ class SequenceTagger(BaseSequenceNet):
         net = self.net_
         module = net.module_
         device = net.device
-        char_table = None
+        kwargs = {}
         if extra is not None:
-            char_table = torch.cat(
-                [module.char_table.cpu(), torch.from_numpy(extra)]
-            ).to(device)
+            chars, words = (torch.from_numpy(a) for a in extra)
+            kwargs["char_table"] = torch.cat([module.char_table.cpu(), chars]).to(
+                device
+            )
+            kwargs["word_map"] = torch.cat([module.word_map.cpu(), words]).to(device)
         results = [None] * seqs.n_samples
         was_training = module.training
         module.eval()
@@ -563,7 +628,6 @@ class SequenceTagger(BaseSequenceNet):
                 for idx in bucket_batches(seqs.lengths, batch_size):
                     Xi = collate(seqs, idx)
                     lengths = Xi["lengths"].to(device)
-                    kwargs = {} if char_table is None else {"char_table": char_table}
                     emissions = module(Xi["x"].to(device), lengths, **kwargs)
                     if what == "decode":
                         out = module.decode(emissions, lengths)

@@ -9,6 +9,7 @@ from sklearn_seq.nn.attention import (
     ScaledDotProductAttention,
     masked_softmax,
 )
+from sklearn_seq.nn.batchnorm import has_batchnorm, recompute_batchnorm_stats
 from sklearn_seq.nn.conv import (
     FCNEncoder,
     LSTMFCNEncoder,
@@ -18,7 +19,7 @@ from sklearn_seq.nn.conv import (
 )
 from sklearn_seq.nn.crf import CRF, allowed_transitions
 from sklearn_seq.nn.encoders import RecurrentEncoder, lengths_to_mask
-from sklearn_seq.nn.models import CELLS, SequenceNet, make_encoder
+from sklearn_seq.nn.models import CELLS, SequenceNet, WordDropout, make_encoder
 from sklearn_seq.nn.pooling import SequencePooling, last_valid_step
 from sklearn_seq.nn.seq2seq import Seq2Seq
 from sklearn_seq.nn.tagger import CharCNN, TaggerNet, TaggingLoss
@@ -44,10 +45,13 @@ __all__ = [
     "TaggerNet",
     "TaggingLoss",
     "TransformerSequenceEncoder",
+    "WordDropout",
     "allowed_transitions",
+    "has_batchnorm",
     "last_valid_step",
     "lengths_to_mask",
     "make_encoder",
     "masked_softmax",
+    "recompute_batchnorm_stats",
     "resample_to_length",
 ]

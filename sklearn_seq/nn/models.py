@@ -2,14 +2,127 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Whole-sequence networks: (embedding) -> encoder -> pooling -> linear head."""
 
+import torch
 from torch import nn
 
 from sklearn_seq.nn.encoders import RecurrentEncoder
 from sklearn_seq.nn.pooling import SequencePooling
 
-__all__ = ["CELLS", "SequenceNet", "make_encoder"]
+__all__ = [
+    "CELLS",
+    "OOV_ID",
+    "PAD_ID",
+    "SequenceNet",
+    "WordDropout",
+    "make_encoder",
+    "make_token_embedding",
+]
 
 CELLS = ("rnn", "lstm", "gru", "transformer", "fcn", "lstm_fcn", "tcn")
+
+#: Token id of padding (its embedding is zero and never trained).
+PAD_ID = 0
+#: Token id of out-of-vocabulary words, the convention of
+#: :class:`~sklearn_seq.preprocessing.TextVectorizer` and of the tagger's own
+#: vocabulary. Its embedding starts at zero and word dropout trains it.
+OOV_ID = 1
+
+
+class WordDropout(nn.Module):
+    """Replace random tokens by the out-of-vocabulary id during training.
+
+    Each non-padding token id is replaced by ``oov_id`` with probability
+    ``p``, so that the embedding of ``oov_id`` is trained on the contexts of
+    real words and words unseen at prediction time (which a vocabulary maps to
+    ``oov_id``) get a useful vector. Padding (id 0) is never replaced. In
+    evaluation mode, or with ``p=0``, the ids pass through unchanged.
+
+    Parameters
+    ----------
+    p : float, default=0.05
+        Replacement probability per token.
+    oov_id : int, default=1
+        Out-of-vocabulary id (:data:`OOV_ID`, as
+        :class:`~sklearn_seq.preprocessing.TextVectorizer` reserves it).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_seq.nn import WordDropout
+    >>> drop = WordDropout(0.5)
+    >>> ids = torch.tensor([[5, 6, 7, 8, 0, 0]])
+    >>> out = drop(ids)
+    >>> bool(((out == ids) | (out == 1)).all()), out[0, 4:].tolist()
+    (True, [0, 0])
+    >>> drop.eval()(ids).tolist()
+    [[5, 6, 7, 8, 0, 0]]
+    """
+
+    def __init__(self, p=0.05, oov_id=OOV_ID):
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"p must be in [0, 1); got {p!r}.")
+        self.p = float(p)
+        self.oov_id = int(oov_id)
+
+    def forward(self, ids):
+        """Token ids with some replaced by ``oov_id`` (training mode only).
+
+        Parameters
+        ----------
+        ids : LongTensor of any shape
+            Token ids, 0 for padding.
+
+        Returns
+        -------
+        LongTensor of the same shape
+            The ids, a fraction ``p`` of the non-padding ones replaced in
+            training mode.
+        """
+        if not self.training or self.p == 0.0:
+            return ids
+        drop = torch.rand(ids.shape, device=ids.device) < self.p
+        return ids.masked_fill(drop & (ids != PAD_ID), self.oov_id)
+
+    def extra_repr(self):
+        return f"p={self.p}, oov_id={self.oov_id}"
+
+
+def make_token_embedding(vocab_size, embedding_dim, oov_id=OOV_ID):
+    """Embedding table of token ids: padding row and OOV row start at zero.
+
+    Rows are drawn from N(0, 1) as in :class:`torch.nn.Embedding`, except row
+    0 (padding, never trained) and row ``oov_id`` (out of vocabulary), which
+    start at zero: a word unseen in training then adds nothing instead of a
+    random vector of norm about ``sqrt(embedding_dim)`` that drowns the other
+    features. Word dropout (:class:`WordDropout`) trains the OOV row.
+
+    Parameters
+    ----------
+    vocab_size : int
+        Rows of the table (ids ``< vocab_size``).
+    embedding_dim : int
+        Columns.
+    oov_id : int or None, default=1
+        Row zeroed as out of vocabulary; None zeroes only padding.
+
+    Returns
+    -------
+    torch.nn.Embedding
+        With ``padding_idx=0``.
+
+    Examples
+    --------
+    >>> from sklearn_seq.nn.models import make_token_embedding
+    >>> emb = make_token_embedding(5, 3)
+    >>> emb.weight[:2].abs().sum().item(), bool(emb.weight[2:].abs().sum() > 0)
+    (0.0, True)
+    """
+    embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
+    if oov_id is not None and 0 <= oov_id < vocab_size:
+        with torch.no_grad():
+            embedding.weight[oov_id].zero_()
+    return embedding
 
 
 def make_encoder(
@@ -162,11 +275,21 @@ default="lstm"
         ``"last"``.
     vocab_size : int, default=None
         For token input: size of the embedding table (ids ``< vocab_size``,
-        0 = padding).
+        0 = padding, 1 = out of vocabulary, see :data:`OOV_ID`). The padding
+        and OOV rows start at zero.
     embedding_dim : int, default=32
         Embedding size for token input.
     n_filters, kernel_sizes, dilations, max_len : default=None
         Sizes of the convolutional encoders (see :func:`make_encoder`).
+    embedding_dropout : float, default=0.0
+        Dropout on the token embeddings (token input only; numeric input is
+        never dropped out here).
+    word_dropout : float, default=0.0
+        During training, probability of replacing a non-padding token id by
+        ``oov_id`` (see :class:`WordDropout`). Token input only.
+    oov_id : int, default=1
+        Out-of-vocabulary id: its embedding row starts at zero and word
+        dropout writes it.
 
     Examples
     --------
@@ -178,6 +301,8 @@ default="lstm"
     >>> tok = SequenceNet(None, 2, hidden_size=8, vocab_size=10, embedding_dim=4)
     >>> tok(torch.tensor([[3, 4, 0]]), torch.tensor([2])).shape
     torch.Size([1, 2])
+    >>> tok.embedding.weight[1].abs().sum().item()  # OOV row starts at zero
+    0.0
     >>> fcn = SequenceNet(1, 2, cell="fcn", pooling=None, n_filters=(4, 8, 4))
     >>> fcn.pooling.mode, fcn(torch.randn(2, 9, 1), torch.tensor([9, 3])).shape
     ('mean', torch.Size([2, 2]))
@@ -200,11 +325,18 @@ default="lstm"
         kernel_sizes=None,
         dilations=None,
         max_len=None,
+        embedding_dropout=0.0,
+        word_dropout=0.0,
+        oov_id=OOV_ID,
     ):
         super().__init__()
         self.embedding = None
+        self.word_dropout = None
+        self.embedding_dropout = None
         if vocab_size is not None:
-            self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+            self.embedding = make_token_embedding(vocab_size, embedding_dim, oov_id)
+            self.word_dropout = WordDropout(word_dropout, oov_id)
+            self.embedding_dropout = nn.Dropout(embedding_dropout)
             input_size = embedding_dim
         self.encoder = make_encoder(
             cell,
@@ -245,7 +377,7 @@ default="lstm"
             Pooled vectors.
         """
         if self.embedding is not None:
-            x = self.embedding(x)
+            x = self.embedding_dropout(self.embedding(self.word_dropout(x)))
         return self.pooling(self.encoder(x, lengths), lengths)
 
     def forward(self, x, lengths):

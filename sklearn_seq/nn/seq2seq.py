@@ -102,6 +102,8 @@ class Seq2Seq(nn.Module):
     dropout : float, default=0.0
         Dropout on the target embeddings, between stacked layers and before
         the output layer.
+    embedding_dropout : float, default=None
+        Dropout on the source embeddings; ``dropout`` when None.
     attention : {None, "bahdanau", "luong_dot", "luong_general", \
 "luong_concat"}, default="bahdanau"
         Attention of the decoder over the encoder outputs.
@@ -151,6 +153,7 @@ class Seq2Seq(nn.Module):
         cell="lstm",
         bidirectional=False,
         dropout=0.0,
+        embedding_dropout=None,
         attention="bahdanau",
         decoder_hidden_size=None,
         teacher_forcing_ratio=1.0,
@@ -176,6 +179,9 @@ class Seq2Seq(nn.Module):
         self.tgt_vocab_size = int(tgt_vocab_size)
         self.src_embedding = nn.Embedding(
             src_vocab_size, embedding_dim, padding_idx=PAD_ID
+        )
+        self.src_dropout = nn.Dropout(
+            dropout if embedding_dropout is None else embedding_dropout
         )
         self.encoder = make_encoder(
             cell,
@@ -249,7 +255,7 @@ class Seq2Seq(nn.Module):
             Luong attention, the previous attentional vector (else None).
         """
         lengths = lengths.to(x.device)
-        memory = self.encoder(self.src_embedding(x), lengths)
+        memory = self.encoder(self.src_dropout(self.src_embedding(x)), lengths)
         mask = lengths_to_mask(lengths, x.shape[1])
         if self.recurrent_encoder:
             summary = last_valid_step(memory, lengths, self.encoder.bidirectional)

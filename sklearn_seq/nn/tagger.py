@@ -15,13 +15,15 @@ from torch import nn
 
 from sklearn_seq.nn.crf import CRF
 from sklearn_seq.nn.encoders import lengths_to_mask
-from sklearn_seq.nn.models import make_encoder
+from sklearn_seq.nn.models import (
+    OOV_ID,
+    WordDropout,
+    make_encoder,
+    make_token_embedding,
+)
 from sklearn_seq.utils import IGNORE_INDEX
 
-__all__ = ["CharCNN", "TaggerNet", "TaggingLoss"]
-
-#: Token id of out-of-vocabulary words (0 is padding).
-OOV_ID = 1
+__all__ = ["OOV_ID", "CharCNN", "TaggerNet", "TaggingLoss"]
 
 
 class CharCNN(nn.Module):
@@ -47,10 +49,10 @@ class CharCNN(nn.Module):
     --------
     >>> import torch
     >>> from sklearn_seq.nn.tagger import CharCNN
-    >>> cnn = CharCNN(10, 4)
+    >>> cnn = CharCNN(10, 4, n_filters=30)
     >>> chars = torch.tensor([[[2, 3, 0], [4, 0, 0]]])  # 1 sentence, 2 tokens
     >>> cnn(chars).shape
-    torch.Size([1, 2, 4])
+    torch.Size([1, 2, 30])
     """
 
     def __init__(self, n_chars, embedding_dim, n_filters=None, kernel_size=3):
@@ -122,16 +124,29 @@ class TaggerNet(nn.Module):
         Forbidden transitions of the CRF (see :class:`~sklearn_seq.nn.crf.CRF`).
     tag_names : list of str, default=None
         Name of each tag, needed by ``crf_constraints``.
-    char_table : LongTensor of shape (vocab_size, max_chars), default=None
-        Character ids of every word id (row 0, padding, and row 1, OOV, all
-        zeros). Enables the character CNN.
+    char_table : LongTensor of shape (n_ids, max_chars), default=None
+        Character ids of every token id of the input (row 0, padding, and row
+        1, OOV, all zeros). Enables the character CNN.
     n_chars : int, default=None
         Size of the character table; required with ``char_table``.
     char_embedding_dim : int, default=25
-        Character embedding size (and number of CNN filters).
+        Character embedding size.
+    char_n_filters : int, default=None
+        Filters of the character CNN, i.e. its output size per token;
+        ``char_embedding_dim`` when None.
     word_dropout : float, default=0.0
         During training, probability of replacing a word id by the
-        out-of-vocabulary id 1, so that its embedding is learned.
+        out-of-vocabulary id 1, so that its embedding is learned (see
+        :class:`~sklearn_seq.nn.WordDropout`). The OOV row starts at zero.
+    embedding_dropout : float, default=None
+        Dropout on the token features (word embedding and character CNN
+        output) of token input; ``dropout`` when None. Numeric input gets
+        ``dropout`` there.
+    word_map : LongTensor of shape (n_ids,), default=None
+        Word-embedding id of every input id, for inputs that are surface
+        forms (e.g. case-sensitive ids feeding the character CNN) while the
+        word embedding is indexed by normalised (lowercased) words. Identity
+        when None (input ids ``>= vocab_size`` then use the OOV row).
 
     Examples
     --------
@@ -166,16 +181,24 @@ class TaggerNet(nn.Module):
         char_table=None,
         n_chars=None,
         char_embedding_dim=25,
+        char_n_filters=None,
         word_dropout=0.0,
+        embedding_dropout=None,
+        word_map=None,
     ):
         super().__init__()
         self.n_tags = n_tags
         self.vocab_size = vocab_size
-        self.word_dropout = word_dropout
+        self.word_dropout = WordDropout(word_dropout, OOV_ID)
         self.embedding = None
         self.char_cnn = None
+        if word_map is not None:
+            if vocab_size is None:
+                raise ValueError("word_map needs token input (vocab_size).")
+            word_map = torch.as_tensor(word_map, dtype=torch.long)
+        self.register_buffer("word_map", word_map)
         if vocab_size is not None:
-            self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+            self.embedding = make_token_embedding(vocab_size, embedding_dim, OOV_ID)
             input_size = embedding_dim
             if char_table is not None:
                 if n_chars is None:
@@ -183,11 +206,13 @@ class TaggerNet(nn.Module):
                 self.register_buffer(
                     "char_table", torch.as_tensor(char_table, dtype=torch.long)
                 )
-                self.char_cnn = CharCNN(n_chars, char_embedding_dim)
+                self.char_cnn = CharCNN(n_chars, char_embedding_dim, char_n_filters)
                 input_size += self.char_cnn.output_size
         elif char_table is not None:
             raise ValueError("char_table needs token input (vocab_size).")
-        self.input_dropout = nn.Dropout(dropout)
+        if vocab_size is None or embedding_dropout is None:
+            embedding_dropout = dropout
+        self.input_dropout = nn.Dropout(embedding_dropout)
         self.encoder = make_encoder(
             cell,
             input_size,
@@ -204,21 +229,22 @@ class TaggerNet(nn.Module):
             else None
         )
 
-    def _inputs(self, x, char_table):
+    def _inputs(self, x, char_table, word_map):
         if self.embedding is None:
             return x
-        words = x.masked_fill(x >= self.vocab_size, OOV_ID)
-        if self.training and self.word_dropout > 0:
-            drop = torch.rand(words.shape, device=words.device) < self.word_dropout
-            words = words.masked_fill(drop & (words != 0), OOV_ID)
-        feats = self.embedding(words)
+        word_map = self.word_map if word_map is None else word_map
+        if word_map is not None:
+            words = word_map.to(x.device)[x]
+        else:
+            words = x.masked_fill(x >= self.vocab_size, OOV_ID)
+        feats = self.embedding(self.word_dropout(words))
         if self.char_cnn is not None:
             table = self.char_table if char_table is None else char_table
             chars = self.char_cnn(table.to(x.device)[x])
             feats = torch.cat([feats, chars], dim=-1)
         return feats
 
-    def forward(self, x, lengths, char_table=None):
+    def forward(self, x, lengths, char_table=None, word_map=None):
         """Emission scores of every step.
 
         Parameters
@@ -231,13 +257,17 @@ class TaggerNet(nn.Module):
             Character ids of every token id of ``x``, replacing the table
             given at construction (used at prediction to spell words unseen in
             training, whose ids are ``>= vocab_size``).
+        word_map : LongTensor of shape (n_ids,), default=None
+            Word-embedding id of every token id of ``x``, replacing the map
+            given at construction (used at prediction for surface forms unseen
+            in training).
 
         Returns
         -------
         FloatTensor of shape (batch, time, n_tags)
             Emission scores (logits).
         """
-        feats = self.input_dropout(self._inputs(x, char_table))
+        feats = self.input_dropout(self._inputs(x, char_table, word_map))
         return self.head(self.dropout(self.encoder(feats, lengths)))
 
     def decode(self, emissions, lengths):

@@ -244,7 +244,10 @@ def check_sequences(
     * variable-length numeric: list (or 1-D object array) of arrays
       ``(n_timesteps_i, n_features)`` or 1-D float arrays ``(n_timesteps_i,)``;
     * token sequences: list of 1-D integer sequences with ids >= 1 (0 is the
-      padding id).
+      padding id; by convention 1 is the out-of-vocabulary id, the ``<unk>``
+      of :class:`~sklearn_seq.preprocessing.TextVectorizer`, which the
+      estimators' ``word_dropout`` substitutes and whose embedding starts at
+      zero).
 
     Parameters
     ----------
