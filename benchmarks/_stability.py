@@ -5,8 +5,8 @@
 Used by ``bench_bn_ablation.py``: at the end of each of the last ``n_last``
 epochs, a copy of the network gets its batch-norm statistics recomputed on
 the training data when ``recompute`` is true (what a fit ending at that
-epoch would deliver) and scores the test set. The training run itself is not
-touched.
+epoch would deliver: the weight average once ``weight_averaging`` has
+started) and scores the test set. The training run itself is not touched.
 """
 
 import copy
@@ -40,7 +40,13 @@ class LastEpochsScore(Callback):
     def on_epoch_end(self, net, **kwargs):
         if len(net.history) <= self.n_epochs - self.n_last:
             return
-        module = copy.deepcopy(net.module_)
+        # the model a fit ending here delivers: the weight average when
+        # weight averaging has started, else the current weights
+        averaging = dict(net.callbacks_).get("weight_averaging")
+        if averaging is not None and averaging.averaged_ is not None:
+            module = copy.deepcopy(averaging.averaged_.module)
+        else:
+            module = copy.deepcopy(net.module_)
         if self.recompute:
             train = BucketLoader(
                 SequenceDataset(check_sequences(self.X_train)), batch_size=256

@@ -12,8 +12,11 @@ end of training:
 - ``recompute``: the running statistics recomputed exactly on the training
   data at the end of fit, batches as ``stale``;
 - ``recompute+merge``: also merge a short last batch into the one before it;
+- ``+random batches``: random batches instead of length buckets (matters for
+  ragged data only), no weight averaging;
 - ``default``: the library's current defaults (recomputed statistics, random
-  batches with the short last one merged, for batch-norm networks);
+  batches with the short last one merged, and weight averaging over the last
+  quarter of the epochs, for batch-norm networks);
 - ``bucketed``: the defaults with length buckets (``bucket_size=50`` and the
   loader's padding budget) instead of random batches; matters for ragged data
   only.
@@ -21,9 +24,10 @@ end of training:
 With ``--stability`` the script also scores the test set at each of the
 last 5 epochs of one fit (``_stability.LastEpochsScore``: a copy of the
 network, its statistics recomputed as a fit ending there would leave them),
-with stale statistics, recomputed ones, and recomputed ones under
-``lr_schedule="cosine"``: the spread (max - min) of those five accuracies is
-the "last-epoch lottery".
+with stale statistics, recomputed ones, recomputed ones under
+``lr_schedule="cosine"``, and the defaults (recomputed statistics of the
+weight average): the spread (max - min) of those five accuracies is the
+"last-epoch lottery".
 
 Run::
 
@@ -49,12 +53,15 @@ _OLD_BATCHES = {"bucket_size": 50, "max_padding": 1.0, "merge_last": False}
 VARIANTS = {
     "stale": {
         "recompute_bn_stats": False,
+        "weight_averaging": None,
         "iterator_train_params": _OLD_BATCHES,
     },
-    "recompute": {"iterator_train_params": _OLD_BATCHES},
+    "recompute": {"weight_averaging": None, "iterator_train_params": _OLD_BATCHES},
     "recompute+merge": {
+        "weight_averaging": None,
         "iterator_train_params": {**_OLD_BATCHES, "merge_last": True},
     },
+    "+random batches": {"weight_averaging": None},
     "default": {},
     "bucketed": {"iterator_train_params": {"bucket_size": 50}},
 }
@@ -115,9 +122,16 @@ def main():
         if args.stability:
             classes = np.unique(y_tr)
             for label, params in [
-                ("stale statistics", {"recompute_bn_stats": False}),
-                ("recomputed statistics", {}),
-                ("recomputed + lr_schedule='cosine'", {"lr_schedule": "cosine"}),
+                (
+                    "stale statistics",
+                    {"recompute_bn_stats": False, "weight_averaging": None},
+                ),
+                ("recomputed statistics", {"weight_averaging": None}),
+                (
+                    "recomputed + lr_schedule='cosine'",
+                    {"lr_schedule": "cosine", "weight_averaging": None},
+                ),
+                ("defaults (recomputed + weight averaging)", {}),
             ]:
                 spreads, finals = [], []
                 for seed in args.seeds:

@@ -286,3 +286,43 @@ def test_lr_schedule_plateau_and_none():
     assert sched.monitor == "train_loss" and sched.patience == 1
     with pytest.raises(ValueError, match="lr_schedule"):
         SequenceClassifier(lr_schedule="linear").fit(X, y)
+
+
+class _Params(Callback):
+    def initialize(self):
+        self.params = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.params.append([p.detach().clone() for p in net.module_.parameters()])
+
+
+def test_weight_averaging_ends_on_the_mean_of_the_last_epochs():
+    X, y = _conv_data()
+    clf = _conv_clf(callbacks=[("params", _Params())])
+    clf = clf.set_params(max_epochs=8).fit(X, y)
+    assert "weight_averaging" in dict(clf.net_.callbacks_)
+    history = dict(clf.net_.callbacks_)["params"].params
+    # the last quarter of 8 epochs: epochs 7 and 8
+    for i, p in enumerate(clf.net_.module_.parameters()):
+        expected = (history[6][i] + history[7][i]) / 2
+        torch.testing.assert_close(p.detach(), expected)
+
+
+@pytest.mark.parametrize(
+    ("cell", "params", "averaged"),
+    [
+        ("fcn", {}, True),
+        ("lstm_fcn", {}, True),
+        ("lstm", {}, False),
+        ("fcn", {"early_stopping": True}, False),
+        ("fcn", {"weight_averaging": None}, False),
+        ("gru", {"weight_averaging": "swa"}, True),
+    ],
+)
+def test_weight_averaging_auto(cell, params, averaged):
+    X, y = _conv_data()
+    clf = SequenceClassifier(
+        cell=cell, n_filters=4, hidden_size=4, max_epochs=2, random_state=0, **params
+    ).fit(X, y)
+    assert ("weight_averaging" in dict(clf.net_.callbacks_)) is averaged

@@ -1,13 +1,15 @@
 # Authors: The sklearn_seq developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""skorch callbacks for training diagnostics (gradient norms, NaN guard)."""
+"""skorch callbacks: diagnostics (gradient norms, NaN guard), weight averaging."""
 
 from sklearn_seq.callbacks._gradient_monitor import GradientMonitor, GradientWarning
 from sklearn_seq.callbacks._nan_guard import NaNGuard, TrainingDivergedError
+from sklearn_seq.callbacks._weight_averaging import WeightAveraging
 
 __all__ = [
     "GradientMonitor",
     "GradientWarning",
     "NaNGuard",
     "TrainingDivergedError",
+    "WeightAveraging",
 ]

@@ -99,6 +99,7 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
         iterator_train_params=None,
         lr=1e-3,
         lr_schedule=None,
+        weight_averaging="auto",
         max_epochs=20,
         batch_size=32,
         max_grad_norm=None,
@@ -133,6 +134,7 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
         self.iterator_train_params = iterator_train_params
         self.lr = lr
         self.lr_schedule = lr_schedule
+        self.weight_averaging = weight_averaging
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.max_grad_norm = max_grad_norm

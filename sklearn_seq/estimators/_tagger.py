@@ -259,6 +259,7 @@ class SequenceTagger(BaseSequenceNet):
         iterator_train_params=None,
         lr=1e-3,
         lr_schedule=None,
+        weight_averaging="auto",
         max_epochs=20,
         batch_size=32,
         max_grad_norm=None,
@@ -291,6 +292,7 @@ class SequenceTagger(BaseSequenceNet):
         self.iterator_train_params = iterator_train_params
         self.lr = lr
         self.lr_schedule = lr_schedule
+        self.weight_averaging = weight_averaging
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.max_grad_norm = max_grad_norm
