@@ -41,7 +41,8 @@ docs: $(DOCS_STAMP)
 examples: $(STAMP)
 	SKLEARN_SEQ_SMALL=1 MPLBACKEND=Agg $(BIN)/python examples/run_all.py
 
-# full-size benchmarks (about 20 minutes on 2 cores); bench_ucr.py reads the
+# full-size benchmarks (about 3 hours on 2 cores; bench_parity.py alone about
+# 1.5 h); bench_ucr.py, bench_parity.py and bench_bn_ablation.py read the
 # UCR/UEA data sets that ship inside aeon, installed here by the `bench` extra
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"

@@ -203,7 +203,7 @@ def main():
         "--models", nargs="*", default=list(MODELS), choices=list(MODELS)
     )
     parser.add_argument("--epochs", type=int, default=100)
-    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument(
         "--threads", type=int, default=1, help="torch threads (0: torch's own choice)"
@@ -253,19 +253,24 @@ def main():
                     f"fit {fit_times[-1]:.1f}s",
                     flush=True,
                 )
-            row[model] = (np.mean(scores), np.min(scores), np.max(scores))
+            row[model] = (
+                np.mean(scores),
+                np.min(scores),
+                np.max(scores),
+                np.std(scores, ddof=1) if len(scores) > 1 else 0.0,
+            )
             row[model + " s"] = np.mean(fit_times)
         rows.append(row)
     total = time.perf_counter() - start
 
     print(
         f"\nTest accuracy, default train/test split; ours: {args.epochs} "
-        f"epochs, mean over {args.seeds} seed(s), torch threads "
+        f"epochs, mean +- sd over {args.seeds} seed(s), torch threads "
         f"{torch.get_num_threads()}; published: see PUBLISHED in this file "
         "('?' = quoted from memory, '-' = none we could check)"
     )
     header = ["dataset"] + [f"{m} (ours)" for m in args.models] + PUBLISHED_COLUMNS
-    widths = [max(16, len(header[0]))] + [max(7, len(h)) for h in header[1:]]
+    widths = [max(16, len(header[0]))] + [max(13, len(h)) for h in header[1:]]
     print(
         "  ".join(
             h.rjust(w) if i else h.ljust(w)
@@ -275,7 +280,10 @@ def main():
     for row in rows:
         published = PUBLISHED.get(row["dataset"], {})
         cells = [row["dataset"]]
-        cells += [_fmt(row[m][0]) for m in args.models]
+        cells += [
+            f"{_fmt(row[m][0])}+-{row[m][3]:.3f}" if args.seeds > 1 else _fmt(row[m][0])
+            for m in args.models
+        ]
         cells += [
             _fmt(published.get(c), (row["dataset"], c) in UNSURE)
             for c in PUBLISHED_COLUMNS

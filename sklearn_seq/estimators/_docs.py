@@ -136,8 +136,8 @@ default="adam"
         call's epochs and ends training on the average
         (:class:`~sklearn_seq.callbacks.WeightAveraging`, stochastic weight
         averaging), so the model does not depend on which epoch happened to
-        be the last. ``"auto"`` does so for networks with batch norm
-        (``cell="fcn"``, ``"lstm_fcn"``) trained without early stopping: on
+        be the last. ``"auto"`` does so for networks with batch norm (the
+        FCN and LSTM-FCN cells) trained without early stopping: on
         ArrowHead the test accuracy of FCN over the last 5 epochs then
         varies by at most 0.011 instead of 0.074, at a higher mean accuracy
         (0.773 against 0.768, 3 seeds). With early stopping its best weights
