@@ -81,6 +81,18 @@ def load(name):
     return out
 
 
+def _classifier(args, seed, **params):
+    """The ablated model: only ``params`` differ between variants."""
+    return SequenceClassifier(
+        cell=args.cell,
+        max_epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=1e-3,
+        random_state=seed,
+        **params,
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -103,14 +115,7 @@ def main():
         for variant in args.variants:
             scores, t0 = [], time.perf_counter()
             for seed in args.seeds:
-                clf = SequenceClassifier(
-                    cell=args.cell,
-                    max_epochs=args.epochs,
-                    batch_size=args.batch_size,
-                    lr=1e-3,
-                    random_state=seed,
-                    **VARIANTS[variant],
-                )
+                clf = _classifier(args, seed, **VARIANTS[variant])
                 scores.append(clf.fit(X_tr, y_tr).score(X_te, y_te))
             s = np.array(scores)
             sd = s.std(ddof=1) if len(s) > 1 else 0.0
@@ -142,15 +147,7 @@ def main():
                         args.epochs,
                         recompute="recompute_bn_stats" not in params,
                     )
-                    clf = SequenceClassifier(
-                        cell=args.cell,
-                        max_epochs=args.epochs,
-                        batch_size=args.batch_size,
-                        lr=1e-3,
-                        random_state=seed,
-                        callbacks=[("last", cb)],
-                        **params,
-                    )
+                    clf = _classifier(args, seed, callbacks=[("last", cb)], **params)
                     finals.append(clf.fit(X_tr, y_tr).score(X_te, y_te))
                     spreads.append(dict(clf.net_.callbacks_)["last"].spread())
                 print(

@@ -140,7 +140,7 @@ def test_embedding_dropout_in_train_mode_only(kind):
 
 def test_embedding_dropout_defaults_to_dropout():
     net = SequenceNet(None, 2, vocab_size=10, dropout=0.3)
-    assert net.embedding_dropout.p == 0.0  # the module takes it explicitly
+    assert net.embedding_dropout.p == 0.3  # None: dropout, as the other modules
     assert TaggerNet(None, 2, vocab_size=10, dropout=0.3).input_dropout.p == 0.3
     assert Seq2Seq(10, 8, dropout=0.3).src_dropout.p == 0.3
     X, y = [[2, 3, 4], [3, 2], [4, 4, 2], [2]] * 5, [0, 1, 0, 1] * 5

@@ -55,29 +55,23 @@ class WeightAveraging(Callback):
         self.start = start
 
     def initialize(self):
+        start = self.start
+        if isinstance(start, float) and not 0.0 <= start < 1.0:
+            raise ValueError(f"start must be in [0, 1) as a fraction; got {start}.")
         self.averaged_ = None
         self.n_averaged_ = 0
-        self._first_epoch = 0
-        self._n_epochs = None
         return self
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self.averaged_ = None
         self.n_averaged_ = 0
+        # epochs of this call before averaging starts, counted from here
         self._first_epoch = len(net.history)
-        self._n_epochs = net.max_epochs
-
-    def _start_epoch(self):
         start = self.start
-        if isinstance(start, float):
-            if not 0.0 <= start < 1.0:
-                raise ValueError(f"start must be in [0, 1) as a fraction; got {start}.")
-            return int(start * self._n_epochs)
-        return int(start)
+        self._skip = int(start * net.max_epochs) if isinstance(start, float) else start
 
     def on_epoch_end(self, net, **kwargs):
-        done = len(net.history) - self._first_epoch  # epochs of this call
-        if done <= self._start_epoch():
+        if len(net.history) - self._first_epoch <= self._skip:
             return
         if self.averaged_ is None:
             self.averaged_ = torch.optim.swa_utils.AveragedModel(

@@ -224,13 +224,18 @@ def bucket_batches(
     batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
     if drop_last and len(batches[-1]) < batch_size:
         batches.pop()
-    elif merge_last and len(batches) > 1 and 2 * len(batches[-1]) < batch_size:
+    elif merge_last and len(batches) > 1 and _too_short(len(batches[-1]), batch_size):
         # its neighbour in the (pool's) length order takes it: no sample lost
         last = batches.pop()
         batches[-1] = np.concatenate([batches[-1], last])
     if shuffle and len(batches) > 1:
         batches = [batches[i] for i in rng.permutation(len(batches))]
     return batches
+
+
+def _too_short(n_last, batch_size):
+    """Whether ``merge_last`` folds a last batch of ``n_last`` samples away."""
+    return 2 * n_last < batch_size
 
 
 #: Jitter of the log-length sort key, from random batches (inf) to the exact
@@ -355,11 +360,8 @@ class BucketLoader:
         if self.drop_last:
             return n // self.batch_size
         n_batches = (n + self.batch_size - 1) // self.batch_size
-        if (
-            self.merge_last
-            and n_batches > 1
-            and 2 * (n % self.batch_size or self.batch_size) < self.batch_size
-        ):
+        n_last = n % self.batch_size or self.batch_size
+        if self.merge_last and n_batches > 1 and _too_short(n_last, self.batch_size):
             n_batches -= 1
         return n_batches
 

@@ -447,13 +447,9 @@ class BaseSequenceNet(BaseEstimator):
             kernel_sizes=getattr(self, "kernel_sizes", None),
             dilations=getattr(self, "dilations", None),
             max_len=int(seqs.lengths.max()),
-            # token input (estimators without these params get none): dropout
-            # on the embeddings (None: ``dropout``) and word dropout to OOV_ID
-            embedding_dropout=(
-                self.dropout
-                if getattr(self, "embedding_dropout", None) is None
-                else self.embedding_dropout
-            ),
+            # token input: dropout on the embeddings (None: ``dropout``) and
+            # word dropout to OOV_ID
+            embedding_dropout=getattr(self, "embedding_dropout", None),
             word_dropout=getattr(self, "word_dropout", 0.0),
         )
 

@@ -281,9 +281,10 @@ default="lstm"
         Embedding size for token input.
     n_filters, kernel_sizes, dilations, max_len : default=None
         Sizes of the convolutional encoders (see :func:`make_encoder`).
-    embedding_dropout : float, default=0.0
+    embedding_dropout : float or None, default=None
         Dropout on the token embeddings (token input only; numeric input is
-        never dropped out here).
+        never dropped out here). None means ``dropout``, as in
+        :class:`~sklearn_seq.nn.TaggerNet` and :class:`~sklearn_seq.nn.Seq2Seq`.
     word_dropout : float, default=0.0
         During training, probability of replacing a non-padding token id by
         ``oov_id`` (see :class:`WordDropout`). Token input only.
@@ -325,7 +326,7 @@ default="lstm"
         kernel_sizes=None,
         dilations=None,
         max_len=None,
-        embedding_dropout=0.0,
+        embedding_dropout=None,
         word_dropout=0.0,
         oov_id=OOV_ID,
     ):
@@ -336,7 +337,9 @@ default="lstm"
         if vocab_size is not None:
             self.embedding = make_token_embedding(vocab_size, embedding_dim, oov_id)
             self.word_dropout = WordDropout(word_dropout, oov_id)
-            self.embedding_dropout = nn.Dropout(embedding_dropout)
+            self.embedding_dropout = nn.Dropout(
+                dropout if embedding_dropout is None else embedding_dropout
+            )
             input_size = embedding_dim
         self.encoder = make_encoder(
             cell,
