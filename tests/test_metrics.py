@@ -218,7 +218,16 @@ def test_tie_conventions_against_brute_force(data, k, ties, gain):
     rel, score = data
     rel, score = rel[:, :6], score[:, :6]  # keep the permutations small
     ref = _brute_force(rel, score, k, gain, ties)
-    got = _quiet(ndcg_score, rel, score, k=k, gain=gain, ties=ties)
+    if rel.shape[1] == 1:
+        # One document per query: sklearn's layout (b) refuses it; layout (c)
+        # computes it, as trec_eval does.
+        with pytest.raises(ValueError, match="more than 1 document"):
+            ndcg_score(rel, score, k=k, gain=gain, ties=ties)
+        args = (rel.ravel(), score.ravel())
+        kw = {"groups": np.arange(len(rel))}
+    else:
+        args, kw = (rel, score), {}
+    got = _quiet(ndcg_score, *args, k=k, gain=gain, ties=ties, **kw)
     assert got == pytest.approx(ref["ndcg"], abs=1e-12)
     metrics = ["mrr"] if ties == "average" else ["mrr", "map"]
     if k is not None:
@@ -252,6 +261,11 @@ def test_label_layout_equals_one_hot_matrix(n, n_classes, seed, k, ties, metric)
     if k is not None or metric == "recall":
         kw["k"] = k or 3
     func = QUERY_METRICS[metric]
+    if metric == "ndcg" and n_classes == 1:
+        for y_true in (y, one_hot):
+            with pytest.raises(ValueError, match="more than 1 document"):
+                func(y_true, score, **kw)
+        return
     expected = func(one_hot, score, **kw)
     assert func(y, score, **kw) == pytest.approx(expected, abs=1e-12)
     # String classes in a shuffled column order map through `labels`.

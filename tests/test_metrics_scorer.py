@@ -41,8 +41,9 @@ def test_names():
         "mrr",
         "mrr@10",
         "recall@10",
-        "mape",
-        "smape",
+        "neg_mape",
+        "neg_smape",
+        "neg_eer",
         "entity_f1",
     ]:
         assert name in names or get_scorer(name) is not None
@@ -138,12 +139,29 @@ def test_regression_scorers():
     y = 3 * X.ravel() + 1 + np.sin(X.ravel())
     reg = LinearRegression().fit(X, y)
     pred = reg.predict(X)
-    assert get_scorer("mape")(reg, X, y) == pytest.approx(
+    assert get_scorer("neg_mape")(reg, X, y) == pytest.approx(
         -skm.mean_absolute_percentage_error(y, pred)
     )
-    assert get_scorer("smape")(reg, X, y) == pytest.approx(
+    # Same value as scikit-learn's own scorer when no target is zero.
+    assert get_scorer("neg_mape")(reg, X, y) == pytest.approx(
+        skm.get_scorer("neg_mean_absolute_percentage_error")(reg, X, y)
+    )
+    assert get_scorer("neg_smape")(reg, X, y) == pytest.approx(
         -mean_absolute_percentage_error(y, pred, symmetric=True)
     )
+
+
+@pytest.mark.parametrize("old, new", [("mape", "neg_mape"), ("smape", "neg_smape")])
+def test_deprecated_scorer_names(old, new):
+    X = np.arange(1.0, 11.0).reshape(-1, 1)
+    y = 3 * X.ravel() + 1 + np.sin(X.ravel())
+    reg = LinearRegression().fit(X, y)
+    with pytest.warns(FutureWarning, match=f"'{old}' is deprecated.*'{new}'"):
+        scorer = get_scorer(old)
+    assert scorer(reg, X, y) == get_scorer(new)(reg, X, y)
+    assert scorer(reg, X, y) < 0
+    assert old not in get_scorer_names()
+    assert new in get_scorer_names()
 
 
 def test_entity_f1_scorer():

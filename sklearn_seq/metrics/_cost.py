@@ -6,8 +6,10 @@ from numbers import Real
 
 import numpy as np
 from sklearn.metrics import make_scorer
+from sklearn.utils import check_consistent_length
 from sklearn.utils.validation import column_or_1d
 
+from sklearn_seq.metrics._validation import check_metric_sample_weight
 from sklearn_seq.utils._param_validation import Interval, validate_params
 
 __all__ = ["make_cost_scorer"]
@@ -19,6 +21,8 @@ def _mean_cost(
     """Mean cost per sample of binary decisions (lower is better)."""
     y_true = column_or_1d(np.asarray(y_true))
     y_pred = column_or_1d(np.asarray(y_pred))
+    check_consistent_length(y_true, y_pred, sample_weight)
+    sample_weight = check_metric_sample_weight(sample_weight, len(y_true))
     labels = np.union1d(y_true, y_pred)
     if len(labels) > 2:
         raise ValueError(

@@ -20,8 +20,16 @@ layouts:
 
 Layouts (b) and (c) sort the scores of each query once (row-wise, vectorised,
 in blocks of rows) and derive every metric from that one sort.
+
+Relevant items a ranking did not retrieve: give them the score ``-inf``
+(with their relevance in ``y_true``). They are never credited at any rank but
+count in the ideal ranking: in the number ``R`` of relevant items that MAP and
+recall divide by, and in the ideal DCG. This is trec_eval's convention for a
+judged document missing from the run. ``NaN`` and ``+inf`` scores are
+refused.
 """
 
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -31,8 +39,11 @@ from sklearn.metrics import auc, average_precision_score, precision_recall_curve
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils.multiclass import type_of_target
 
+from sklearn_seq.metrics._validation import (
+    IntervalNotBool,
+    check_metric_sample_weight,
+)
 from sklearn_seq.utils._param_validation import (
-    Interval,
     StrOptions,
     validate_params,
 )
@@ -44,7 +55,7 @@ _BLOCK_CELLS = 2**21
 _COMMON_CONSTRAINTS = {
     "y_true": ["array-like"],
     "y_score": ["array-like"],
-    "k": [Interval(Integral, 1, None, closed="left"), None],
+    "k": [IntervalNotBool(Integral, 1, None, closed="left"), None],
     "groups": ["array-like", None],
     "labels": ["array-like", None],
     "ties": [StrOptions({"average", "pessimistic", "optimistic"})],
@@ -62,6 +73,13 @@ def _binary_trapezoid(y_true, y_score, sample_weight, pos_label=1):
     precision, recall, _ = precision_recall_curve(
         y_true, y_score, pos_label=pos_label, sample_weight=sample_weight
     )
+    # No positive (by weight): precision_recall_curve has warned "No positive
+    # class found in y_true" and set recall to 1, which would give an area of
+    # 0.5; the area is 0 as for average_precision_score (method="step").
+    positive = np.asarray(y_true) == pos_label
+    weight = np.ones(len(positive)) if sample_weight is None else sample_weight
+    if not np.any(weight[positive] > 0):
+        return 0.0
     return auc(recall, precision)
 
 
@@ -103,8 +121,8 @@ def pr_auc_score(
         columns of ``y_score``) or a multilabel indicator matrix.
 
     y_score : array-like of shape (n_samples,) or (n_samples, n_classes)
-        Scores: probabilities or decision values. A 1-D array for binary
-        ``y_true``.
+        Scores: probabilities or decision values. A 1-D array (or a single
+        column) for binary ``y_true``.
 
     average : {"micro", "macro", "weighted", "samples"} or None, \
             default="macro"
@@ -113,7 +131,9 @@ def pr_auc_score(
         ``"samples"`` needs ``method='step'``.
 
     pos_label : int, float, bool or str, default=1
-        The positive class of a binary ``y_true``.
+        The positive class of a binary ``y_true`` with 1-D scores. Fixed to 1
+        otherwise: another value raises a ``ValueError``, as in
+        :func:`sklearn.metrics.average_precision_score`.
 
     labels : array-like of shape (n_classes,), default=None
         The class of each column of ``y_score`` for multiclass ``y_true``
@@ -121,10 +141,12 @@ def pr_auc_score(
         values of ``y_true``.
 
     method : {"step", "trapezoid"}, default="step"
-        How the area is computed, see above.
+        How the area is computed, see above. A class without positive
+        samples scores 0 with both methods (with scikit-learn's "No positive
+        class found" warning).
 
     sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
+        Sample weights: finite, non-negative, not all zero.
 
     Returns
     -------
@@ -152,6 +174,17 @@ def pr_auc_score(
     """
     y_type = type_of_target(y_true, input_name="y_true")
     y_score = check_array(y_score, ensure_2d=False, input_name="y_score")
+    if y_type == "binary" and y_score.ndim == 2 and y_score.shape[1] == 1:
+        y_score = column_or_1d(y_score)  # a column of scores, as sklearn
+    check_consistent_length(y_true, y_score, sample_weight)
+    sample_weight = check_metric_sample_weight(sample_weight, len(y_score))
+    multi = y_type in ("multiclass", "multilabel-indicator")
+    if (multi or (y_type == "binary" and y_score.ndim == 2)) and pos_label != 1:
+        what = f"{y_type} y_true" if y_type != "binary" else "a 2-D y_score"
+        raise ValueError(
+            f"Parameter pos_label is fixed to 1 for {what}. Do not set "
+            "pos_label or set pos_label to 1."
+        )
     if y_type == "binary" and y_score.ndim == 1:
         y_true = column_or_1d(y_true)
         if method == "step":
@@ -183,7 +216,6 @@ def pr_auc_score(
         y_bin = check_array(y_true, input_name="y_true")
     else:
         raise ValueError(f"pr_auc_score does not support a {y_type} y_true.")
-    check_consistent_length(y_bin, y_score, sample_weight)
     if y_bin.shape != y_score.shape:
         raise ValueError(
             f"y_true and y_score shapes differ: {y_bin.shape} vs {y_score.shape}."
@@ -208,8 +240,10 @@ def pr_auc_score(
         return per_class
     weights = None
     if average == "weighted":
-        sw = np.ones(len(y_bin)) if sample_weight is None else np.asarray(sample_weight)
+        sw = np.ones(len(y_bin)) if sample_weight is None else sample_weight
         weights = (y_bin * sw[:, None]).sum(axis=0)
+        if weights.sum() == 0:
+            return 0.0  # no positive at all: average_precision_score's rule
     return float(np.average(per_class, weights=weights))
 
 
@@ -257,6 +291,46 @@ def _label_columns(y_true, labels, n_classes):
     return sorter[pos_clip]
 
 
+def _check_scores(y_score):
+    """2-D or 1-D float scores: finite, or -inf for an item not retrieved."""
+    y_score = check_array(
+        y_score, ensure_2d=False, ensure_all_finite=False, input_name="y_score"
+    )
+    if y_score.dtype.kind != "f":
+        y_score = y_score.astype(np.float64)
+    if np.isnan(y_score).any():
+        raise ValueError("Input y_score contains NaN.")
+    if np.isposinf(y_score).any():
+        raise ValueError(
+            "Input y_score contains +inf. Scores must be finite, or -inf for "
+            "an item the ranking did not retrieve."
+        )
+    return y_score
+
+
+_is_missing_id = np.frompyfunc(
+    lambda g: g is None or (isinstance(g, Real) and math.isnan(g)), 1, 1
+)
+
+
+def _check_groups(groups):
+    """Query ids of the rows; NaN (or None) ids are refused."""
+    groups = column_or_1d(groups)
+    if groups.dtype.kind in "fc":
+        missing = np.isnan(groups)
+    elif groups.dtype == object:
+        missing = _is_missing_id(groups).astype(bool)
+    else:
+        missing = np.zeros(len(groups), dtype=bool)
+    if np.any(missing):
+        raise ValueError(
+            f"Input groups contains NaN or None ({int(missing.sum())} rows): "
+            "every row needs a query id (rows with a missing id would all be "
+            "merged into one query)."
+        )
+    return groups
+
+
 def _check_query_input(y_true, y_score, groups, labels, sample_weight):
     """Detect the layout and validate the inputs.
 
@@ -267,7 +341,7 @@ def _check_query_input(y_true, y_score, groups, labels, sample_weight):
     groups : ndarray of int query codes or None
     sample_weight : ndarray of shape (n_queries,) or None
     """
-    y_score = check_array(y_score, ensure_2d=False, input_name="y_score")
+    y_score = _check_scores(y_score)
     if y_score.ndim == 2 and groups is None:
         y_true_arr = np.asarray(y_true)
         if y_true_arr.ndim == 1:
@@ -293,7 +367,7 @@ def _check_query_input(y_true, y_score, groups, labels, sample_weight):
                 "sklearn.set_config(enable_metadata_routing=True)."
             )
         y_true = column_or_1d(check_array(y_true, ensure_2d=False, input_name="y_true"))
-        groups = column_or_1d(groups)
+        groups = _check_groups(groups)
         check_consistent_length(y_true, y_score, groups, sample_weight)
         layout = "groups"
         _, groups = np.unique(groups, return_inverse=True)
@@ -308,20 +382,17 @@ def _check_query_input(y_true, y_score, groups, labels, sample_weight):
         y_true = np.asarray(y_true, dtype=np.float64)
         if np.any(y_true < 0):
             raise ValueError("Relevance scores in y_true must be non-negative.")
-    if sample_weight is not None:
-        sample_weight = column_or_1d(
-            check_array(sample_weight, ensure_2d=False, input_name="sample_weight")
-        ).astype(np.float64)
-        if layout == "groups":
-            n_q = groups.max() + 1 if groups.size else 0
-            w = np.zeros(n_q)
-            w[groups] = sample_weight
-            if not np.array_equal(w[groups], sample_weight):
-                raise ValueError(
-                    "With `groups`, sample_weight must be constant within each "
-                    "query (it weights queries, not rows)."
-                )
-            sample_weight = w
+    sample_weight = check_metric_sample_weight(sample_weight, len(y_score))
+    if sample_weight is not None and layout == "groups":
+        n_q = groups.max() + 1 if groups.size else 0
+        w = np.zeros(n_q)
+        w[groups] = sample_weight
+        if not np.array_equal(w[groups], sample_weight):
+            raise ValueError(
+                "With `groups`, sample_weight must be constant within each "
+                "query (it weights queries, not rows)."
+            )
+        sample_weight = w
     return layout, y_true, y_score, groups, sample_weight
 
 
@@ -373,6 +444,10 @@ def _label_layout_metrics(cols, y_score, k, ties, metrics):
         out["recall"] = hit.astype(np.float64)
         out["rr"] = np.where(hit, recip[rank], 0.0)
         out["ap"] = out["rr"]
+    missed = np.isneginf(y_score[np.arange(n), cols])
+    if np.any(missed):  # the true item was not retrieved: a miss
+        for m in ("ndcg", "recall", "rr", "ap"):
+            out[m] = np.where(missed, 0.0, out[m])
     out["n_relevant"] = np.ones(n)
     return {m: out[m] for m in [*metrics, "n_relevant"]}
 
@@ -432,15 +507,21 @@ def _sorted_block_metrics(rel, score, k, gain, ties, metrics):
     """
     n, m = rel.shape
     kk = m if k is None else min(k, m)
+    # Items scored -inf were not retrieved: they count in the ideal ranking
+    # (IDCG, the number R of relevant items) but never in the ranking itself.
+    # They sort last, where their relevance is set to 0 (trec_eval's view of
+    # a judged document missing from the run).
+    not_retrieved = np.isneginf(score)
+    rel_ret = np.where(not_retrieved, 0.0, rel) if not_retrieved.any() else rel
     if ties == "average":
         order = np.argsort(-score, axis=1)
     elif ties == "pessimistic":
-        order = np.lexsort((rel, -score), axis=1)
+        order = np.lexsort((rel_ret, -score), axis=1)
     else:
-        order = np.lexsort((-rel, -score), axis=1)
+        order = np.lexsort((-rel_ret, -score), axis=1)
     flat = (order[:, :kk] + (np.arange(n) * m)[:, None]).ravel()
     s_sorted = score.ravel()[flat].reshape(n, kk)
-    r_sorted = rel.ravel()[flat].reshape(n, kk)
+    r_sorted = rel_ret.ravel()[flat].reshape(n, kk)
     hits = (r_sorted > 0).astype(np.float64)
     n_rel = np.count_nonzero(rel > 0, axis=1).astype(np.float64)
     g_sorted = _gain(r_sorted, gain)
@@ -457,8 +538,8 @@ def _sorted_block_metrics(rel, score, k, gain, ties, metrics):
             # The block cut by k: size and sums over the whole row.
             in_block = score[cut] == kth[cut, None]
             full_size = in_block.sum(axis=1).astype(np.float64)
-            full_g = (_gain(rel[cut], gain) * in_block).sum(axis=1)
-            full_h = ((rel[cut] > 0) * in_block).sum(axis=1).astype(np.float64)
+            full_g = (_gain(rel_ret[cut], gain) * in_block).sum(axis=1)
+            full_h = ((rel_ret[cut] > 0) * in_block).sum(axis=1).astype(np.float64)
             last = s_sorted[cut] == kth[cut, None]
             rows = np.broadcast_to(np.arange(len(cut))[:, None], last.shape)[last]
             size[cut[rows], np.nonzero(last)[1]] = full_size[rows]
@@ -555,8 +636,14 @@ def _query_metrics(
     layout, y_true, y_score, groups, sample_weight = _check_query_input(
         y_true, y_score, groups, labels, sample_weight
     )
-    if layout != "labels" and not np.all(np.isfinite(y_score)):
-        raise ValueError("y_score must be finite.")
+    if "ndcg" in metrics and layout != "groups" and y_score.shape[1] <= 1:
+        # sklearn's rule for its (n_queries, n_items) layout. Layout (c) keeps
+        # single-row queries, as trec_eval does (a query may retrieve one
+        # document).
+        raise ValueError(
+            "Computing NDCG is only meaningful when there is more than 1 "
+            f"document. Got {y_score.shape[1]} instead."
+        )
     if layout == "labels":
         res = _label_layout_metrics(y_true, y_score, k, ties, metrics)
     elif layout == "matrix":
@@ -625,6 +712,11 @@ def ndcg_score(
     :func:`sklearn.metrics.ndcg_score`; (c) flat ``y_true``, ``y_score`` and
     ``groups`` (query ids).
 
+    As in :func:`sklearn.metrics.ndcg_score`, a score matrix with a single
+    column (layouts a and b: one document per query) raises a
+    ``ValueError``. In layout (c) a query may have a single row, as a
+    trec_eval run may retrieve a single document for a query.
+
     Parameters
     ----------
     y_true : array-like of shape (n_samples,) or (n_queries, n_items)
@@ -633,13 +725,16 @@ def ndcg_score(
 
     y_score : array-like of shape (n_samples, n_classes), \
             (n_queries, n_items) or (n_rows,)
-        Scores; higher ranks first. Must be finite.
+        Scores; higher ranks first. Finite, or ``-inf`` for an item the
+        ranking did not retrieve: it is credited at no rank but counts in the
+        ideal DCG (trec_eval's view of a judged document missing from the
+        run), so that a run that misses relevant items is not overrated.
 
     k : int, default=None
         Only the top ``k`` positions count. ``None`` uses all.
 
     groups : array-like of shape (n_rows,), default=None
-        Query id of each row (layout c only).
+        Query id of each row (layout c only); NaN or None ids are refused.
 
     labels : array-like of shape (n_classes,), default=None
         Class of each column of ``y_score`` in layout (a) (an estimator's
@@ -740,13 +835,16 @@ def mean_average_precision_score(
 
     y_score : array-like of shape (n_samples, n_classes), \
             (n_queries, n_items) or (n_rows,)
-        Scores; higher ranks first. Must be finite.
+        Scores; higher ranks first. Finite, or ``-inf`` for an item the
+        ranking did not retrieve: it is credited at no rank but, when
+        relevant, counts in ``R`` (trec_eval's view of a judged document
+        missing from the run).
 
     k : int, default=None
         Only the top ``k`` positions count. ``None`` uses all.
 
     groups : array-like of shape (n_rows,), default=None
-        Query id of each row (layout c only).
+        Query id of each row (layout c only); NaN or None ids are refused.
 
     labels : array-like of shape (n_classes,), default=None
         Class of each column of ``y_score`` in layout (a).
@@ -826,13 +924,14 @@ def mean_reciprocal_rank_score(
 
     y_score : array-like of shape (n_samples, n_classes), \
             (n_queries, n_items) or (n_rows,)
-        Scores; higher ranks first. Must be finite.
+        Scores; higher ranks first. Finite, or ``-inf`` for an item the
+        ranking did not retrieve: it is credited at no rank.
 
     k : int, default=None
         Ranks beyond ``k`` score 0. ``None`` uses all.
 
     groups : array-like of shape (n_rows,), default=None
-        Query id of each row (layout c only).
+        Query id of each row (layout c only); NaN or None ids are refused.
 
     labels : array-like of shape (n_classes,), default=None
         Class of each column of ``y_score`` in layout (a).
@@ -888,7 +987,7 @@ def mean_reciprocal_rank_score(
 
 
 @validate_params(
-    {**_COMMON_CONSTRAINTS, "k": [Interval(Integral, 1, None, closed="left")]},
+    {**_COMMON_CONSTRAINTS, "k": [IntervalNotBool(Integral, 1, None, closed="left")]},
     prefer_skip_nested_validation=True,
 )
 def recall_at_k_score(
@@ -915,13 +1014,15 @@ def recall_at_k_score(
 
     y_score : array-like of shape (n_samples, n_classes), \
             (n_queries, n_items) or (n_rows,)
-        Scores; higher ranks first. Must be finite.
+        Scores; higher ranks first. Finite, or ``-inf`` for an item the
+        ranking did not retrieve: it is credited at no rank but, when
+        relevant, counts in the query's number of relevant items.
 
     k : int, default=10
         Number of top positions.
 
     groups : array-like of shape (n_rows,), default=None
-        Query id of each row (layout c only).
+        Query id of each row (layout c only); NaN or None ids are refused.
 
     labels : array-like of shape (n_classes,), default=None
         Class of each column of ``y_score`` in layout (a).

@@ -6,12 +6,19 @@ Functions named as ``*_error`` return a scalar value to minimize: the lower
 the better.
 """
 
+import warnings
 from numbers import Real
 
 import numpy as np
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils import check_array, check_consistent_length
 
-from sklearn_seq.utils._param_validation import StrOptions, validate_params
+from sklearn_seq.metrics._validation import check_metric_sample_weight
+from sklearn_seq.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_params,
+)
 
 
 @validate_params(
@@ -21,7 +28,10 @@ from sklearn_seq.utils._param_validation import StrOptions, validate_params
         "sample_weight": ["array-like", None],
         "multioutput": [StrOptions({"raw_values", "uniform_average"}), "array-like"],
         "symmetric": ["boolean"],
-        "zero_division": [StrOptions({"raise", "skip"}), Real],
+        "zero_division": [
+            StrOptions({"raise", "skip"}),
+            Interval(Real, 0, None, closed="left"),
+        ],
     },
     prefer_skip_nested_validation=True,
 )
@@ -52,7 +62,7 @@ def mean_absolute_percentage_error(
         Estimated target values.
 
     sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
+        Sample weights: finite, non-negative, not all zero.
 
     multioutput : {"raw_values", "uniform_average"} or array-like of shape \
             (n_outputs,), default="uniform_average"
@@ -61,10 +71,12 @@ def mean_absolute_percentage_error(
     symmetric : bool, default=False
         Compute sMAPE instead of MAPE.
 
-    zero_division : {"raise", "skip"} or float, default="raise"
+    zero_division : {"raise", "skip"} or float >= 0, default="raise"
         Terms with a zero denominator (``y = 0``, or ``y = y_hat = 0`` for
         sMAPE): ``"raise"`` raises a ``ValueError``, ``"skip"`` leaves them
-        out of the mean, a float is used as their error.
+        out of the mean, a float is used as their error. When ``"skip"``
+        leaves no term (of an output), its error is NaN and an
+        :class:`~sklearn.exceptions.UndefinedMetricWarning` is raised.
 
     Returns
     -------
@@ -100,6 +112,19 @@ def mean_absolute_percentage_error(
             f"y_true and y_pred have different shapes: {y_true.shape} and "
             f"{y_pred.shape}."
         )
+    n_outputs = y_true.shape[1]
+    if not isinstance(multioutput, str):
+        multioutput = check_array(
+            multioutput, ensure_2d=False, input_name="multioutput"
+        )
+        if n_outputs == 1:
+            raise ValueError("Custom weights are useful only in multi-output cases.")
+        if len(multioutput) != n_outputs:
+            raise ValueError(
+                f"There must be equally many custom weights ({len(multioutput)}) "
+                f"as outputs ({n_outputs})."
+            )
+    sample_weight = check_metric_sample_weight(sample_weight, len(y_true))
     y_true = y_true.astype(np.float64)
     y_pred = y_pred.astype(np.float64)
     num = np.abs(y_pred - y_true)
@@ -110,9 +135,7 @@ def mean_absolute_percentage_error(
         den = np.abs(y_true)
     zero = den == 0
     weights = np.ones(len(y_true)) if sample_weight is None else sample_weight
-    weights = np.broadcast_to(
-        np.asarray(weights, dtype=np.float64)[:, None], y_true.shape
-    ).copy()
+    weights = np.broadcast_to(weights[:, None], y_true.shape).copy()
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = num / np.where(zero, 1.0, den)
     if np.any(zero):
@@ -129,7 +152,19 @@ def mean_absolute_percentage_error(
             terms[zero] = float(zero_division)
     wsum = weights.sum(axis=0)
     total = (terms * weights).sum(axis=0)
-    output_errors = np.where(wsum > 0, total / np.where(wsum > 0, wsum, 1), np.nan)
+    undefined = wsum == 0
+    if np.any(undefined):
+        # Only reachable with zero_division="skip": every term of an output
+        # has a zero denominator or a zero weight.
+        name = "sMAPE" if symmetric else "MAPE"
+        warnings.warn(
+            f"{name} is undefined for output(s) {np.flatnonzero(undefined).tolist()}: "
+            "every term has a zero denominator (skipped, zero_division='skip') "
+            "or a zero sample weight. Returning NaN for them.",
+            UndefinedMetricWarning,
+            stacklevel=2,
+        )
+    output_errors = np.where(undefined, np.nan, total / np.where(undefined, 1, wsum))
     if isinstance(multioutput, str):
         if multioutput == "raw_values":
             return output_errors

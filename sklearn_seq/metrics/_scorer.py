@@ -9,6 +9,7 @@ Nothing is registered into scikit-learn's own scorer registry.
 
 import copy
 import re
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -344,13 +345,13 @@ def _build_registry():
         "f1": make_fbeta_scorer(1.0),
         "f2": make_fbeta_scorer(2.0),
         "map": _query_scorer("map", "map", None),
-        "mape": neg_mape,
         "mrr": _query_scorer("mrr", "mrr", None),
         "ndcg": _query_scorer("ndcg", "ndcg", None),
         "neg_eer": make_verification_scorer("eer"),
+        "neg_mape": neg_mape,
+        "neg_smape": neg_smape,
         "pr_auc": _PRAUCScorer("pr_auc", pr_auc_score, {}, {}),
         "roc_auc": _sklearn_get_scorer("roc_auc"),
-        "smape": neg_smape,
         "tar@far=0.001": make_verification_scorer("tar_at_far", far=0.001),
         "tar@far=0.01": make_verification_scorer("tar_at_far", far=0.01),
         "tar@far=0.1": make_verification_scorer("tar_at_far", far=0.1),
@@ -360,6 +361,9 @@ def _build_registry():
 
 
 _SCORERS = _build_registry()
+# Old names of the scorers of lower-is-better metrics, which return the
+# negated value and so take scikit-learn's ``neg_`` prefix.
+_DEPRECATED_NAMES = {"mape": "neg_mape", "smape": "neg_smape"}
 _LISTED_K = (5, 10, 20)
 
 
@@ -401,7 +405,13 @@ def get_scorer(scoring):
     default ``error_score=np.nan`` turns it into NaN scores and a warning;
     pass ``error_score="raise"`` to see it).
 
-    ``mape`` and ``smape`` return the negated error (greater is better).
+    Lower-is-better metrics have scorers named with scikit-learn's ``neg_``
+    prefix, which return the negated value (greater is better): ``neg_mape``
+    and ``neg_smape`` (:func:`mean_absolute_percentage_error`, plain and
+    symmetric, which raise on a zero denominator where scikit-learn's
+    ``neg_mean_absolute_percentage_error`` divides by an epsilon) and
+    ``neg_eer``. The old names ``mape`` and ``smape`` still work but emit a
+    ``FutureWarning``; :func:`get_scorer_names` no longer lists them.
 
     Parameters
     ----------
@@ -430,6 +440,16 @@ def get_scorer(scoring):
         return scoring
     if not isinstance(scoring, str):
         raise TypeError(f"scoring must be a str, a callable or None; got {scoring!r}.")
+    if scoring in _DEPRECATED_NAMES:
+        new_name = _DEPRECATED_NAMES[scoring]
+        warnings.warn(
+            f"The scorer name {scoring!r} is deprecated and will be removed in a "
+            f"future release; use {new_name!r}, the same scorer (it returns the "
+            "negated error, as scikit-learn's 'neg_*' scorers do).",
+            FutureWarning,
+            stacklevel=2,
+        )
+        scoring = new_name
     if scoring in _SCORERS:
         return copy.deepcopy(_SCORERS[scoring])
     match = _AT_K.match(scoring)

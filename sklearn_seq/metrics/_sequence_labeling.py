@@ -7,10 +7,13 @@ the better.
 """
 
 import warnings
+from numbers import Real
 
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.utils import check_consistent_length
 
+from sklearn_seq.metrics._validation import check_metric_sample_weight
 from sklearn_seq.utils._param_validation import (
     Options,
     StrOptions,
@@ -116,9 +119,8 @@ def _entity_counts(y_true, y_pred, scheme, sample_weight):
         w_t = np.ones(len(t_b))
         w_p = np.ones(len(p_b))
     else:
-        sw = np.asarray(sample_weight, dtype=np.float64)
-        if len(sw) != len(t_len):
-            raise ValueError("sample_weight must have one weight per sequence.")
+        check_consistent_length(t_len, sample_weight)  # one per sequence
+        sw = check_metric_sample_weight(sample_weight, len(t_len))
         seq_of_token = np.repeat(np.arange(len(t_len)), t_len + 1)
         w_t = sw[seq_of_token[t_b]]
         w_p = sw[seq_of_token[p_b]]
@@ -156,7 +158,7 @@ def _divide(num, den, zero_division, what):
             None,
         ],
         "average": [StrOptions({"micro", "macro", "weighted"}), None],
-        "zero_division": [StrOptions({"warn"}), Options(float, {0.0, 1.0})],
+        "zero_division": [StrOptions({"warn"}), Options(Real, {0.0, 1.0})],
         "sample_weight": ["array-like", None],
     },
     prefer_skip_nested_validation=True,
@@ -205,7 +207,7 @@ def entity_f1_score(
 
     sample_weight : array-like of shape (n_sequences,), default=None
         Weight of each sequence: an entity counts with the weight of its
-        sequence.
+        sequence. Finite, non-negative, not all zero.
 
     Returns
     -------

@@ -12,8 +12,13 @@ from collections import Counter
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils import check_consistent_length
 
-from sklearn_seq.utils._param_validation import Interval, validate_params
+from sklearn_seq.metrics._validation import (
+    IntervalNotBool,
+    check_metric_sample_weight,
+)
+from sklearn_seq.utils._param_validation import validate_params
 
 __all__ = ["bleu_score", "exact_match_score", "token_accuracy_score"]
 
@@ -56,13 +61,8 @@ def _check_pairs(y_true, y_pred, sample_weight, tokenizer=None):
     if sample_weight is None:
         weights = np.ones(len(true))
     else:
-        weights = np.asarray(sample_weight, dtype=np.float64).ravel()
-        if len(weights) != len(true):
-            raise ValueError(
-                f"sample_weight has {len(weights)} entries for {len(true)} samples."
-            )
-        if (weights < 0).any() or not np.isfinite(weights).all():
-            raise ValueError("sample_weight must be finite and non-negative.")
+        check_consistent_length(true, sample_weight)
+        weights = check_metric_sample_weight(sample_weight, len(true))
     return true, pred, weights
 
 
@@ -175,7 +175,7 @@ def _ngrams(tokens, n):
     {
         "y_true": ["array-like"],
         "y_pred": ["array-like"],
-        "max_order": [Interval(Integral, 1, None, closed="left")],
+        "max_order": [IntervalNotBool(Integral, 1, None, closed="left")],
         "smooth": ["boolean"],
         "tokenizer": [callable, None],
     },

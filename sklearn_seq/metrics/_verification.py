@@ -16,6 +16,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.utils import check_consistent_length
 from sklearn.utils.metadata_routing import MetadataRequest
 
+from sklearn_seq.metrics._validation import check_metric_sample_weight
 from sklearn_seq.utils._param_validation import (
     Interval,
     StrOptions,
@@ -34,6 +35,7 @@ def _roc(y_true, y_score, pos_label, sample_weight):
     y_true = np.asarray(y_true).ravel()
     y_score = np.asarray(y_score, dtype=np.float64).ravel()
     check_consistent_length(y_true, y_score, sample_weight)
+    sample_weight = check_metric_sample_weight(sample_weight, len(y_true))
     if len(np.unique(y_true)) != 2:
         raise ValueError(
             "Verification metrics need both genuine and impostor pairs; y_true "
@@ -241,7 +243,7 @@ def verification_pairs(embeddings, labels, *, metric="euclidean", sample_weight=
     y_true = (labels[rows] == labels[cols]).astype(np.int64)
     if sample_weight is None:
         return y_true, -dist
-    w = np.asarray(sample_weight, dtype=np.float64).ravel()
+    w = check_metric_sample_weight(sample_weight, len(emb))
     return y_true, -dist, w[rows] * w[cols]
 
 
