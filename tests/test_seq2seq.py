@@ -5,6 +5,7 @@ synthetic seq2seq tasks."""
 
 import math
 import pickle
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -252,6 +253,58 @@ def test_errors():
         fitted.predict_attention([[1]])
     with pytest.raises(ValueError, match="attention"):
         Seq2SeqEstimator(attention="luong").fit([[1]], [[1]])
+
+
+def test_targets_and_sources_without_tokens_are_refused(monkeypatch):
+    from sklearn_seq.preprocessing import TextVectorizer
+
+    # refused during input validation, before any training
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(Seq2SeqEstimator, "_fit_net", no_training)
+    word = Seq2SeqEstimator(
+        max_epochs=1, hidden_size=4, vectorizer=TextVectorizer(token_pattern=r"\w+")
+    )
+    X = ["a b", "c", "d e", "f"]
+    # "..." tokenizes to nothing: refused by index, not trained as "<unk>"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no TextVectorizer warning first
+        with pytest.raises(
+            ValueError, match=r"^y\[3\] is an empty target sequence; .*'\.\.\.'"
+        ):
+            word.fit(X, ["x y", "z", "w", "..."])
+        with pytest.raises(
+            ValueError, match=r"y\[1\] is an empty target .*2 targets of y are empty"
+        ):
+            word.fit(X, ["x", "?!", "w", "  "])
+        with pytest.raises(ValueError, match=r"^X\[2\] is an empty source sequence"):
+            word.fit(["a", "b", "--", "c"], ["x", "y", "z", "w"])
+        with pytest.raises(ValueError, match=r"^y\[0\] is an empty target sequence"):
+            word.fit(X, ["", "y", "z", "w"])
+        with pytest.raises(ValueError, match=r"^X\[1\] is an empty string"):
+            word.fit(["a", "", "b", "c"], ["x", "y", "z", "w"])
+    # the default pattern keeps punctuation: "..." is three tokens, not empty
+    default = Seq2SeqEstimator(vectorizer=TextVectorizer())
+    with pytest.raises(AssertionError, match="training started"):
+        default.fit(X, ["x y", "z", "w", "..."])
+    with pytest.raises(ValueError, match=r"^y\[2\] is an empty target sequence"):
+        default.fit(X, ["x y", "z", " ", "w"])
+
+
+def test_sources_without_tokens_are_refused_at_predict():
+    from sklearn_seq.preprocessing import TextVectorizer
+
+    model = Seq2SeqEstimator(
+        max_epochs=1,
+        hidden_size=4,
+        attention=None,
+        vectorizer=TextVectorizer(token_pattern=r"\w+"),
+        random_state=0,
+    ).fit(["a b", "c"], ["x", "y z"])
+    assert len(model.predict(["a", "zzz"])) == 2  # unknown words are fine
+    with pytest.raises(ValueError, match=r"^X\[1\] is an empty source sequence"):
+        model.predict(["a", "!!"])
 
 
 # -- data --------------------------------------------------------------------

@@ -214,6 +214,30 @@ def test_input_errors():
         SequenceTagger(cell="fcn", **FAST).fit([[1, 2], [3]], y)
 
 
+@pytest.mark.parametrize("first", [False, True])
+def test_empty_sentence_refused_at_fit_and_predict(first):
+    """Token strings and ids alike, wherever the empty sentence is."""
+    strings = [["a", "b"], ["c"], ["a"]]
+    ids = [[1, 2], [3], [1]]
+    y = [["O", "B-X"], ["B-X"], ["O"]]
+    i = 0 if first else 2
+    for X in (strings, ids):
+        bad_X = [list(x) for x in X]
+        bad_X[i] = []
+        bad_y = [list(t) for t in y]
+        bad_y[i] = []
+        with pytest.raises(ValueError, match=rf"X\[{i}\] is an empty (sentence|seq)"):
+            SequenceTagger(**FAST).fit(bad_X, bad_y)
+        tagger = SequenceTagger(**FAST).fit(X, y)
+        with pytest.raises(ValueError, match=rf"X\[{i}\] is an empty (sentence|seq)"):
+            tagger.predict(bad_X)
+        with pytest.raises(ValueError, match=rf"X\[{i}\] is an empty (sentence|seq)"):
+            tagger.predict_proba(bad_X)
+    tagger = SequenceTagger(**FAST).fit(ids, y)
+    with pytest.raises(ValueError, match=r"X\[1\] is an empty seq"):
+        tagger.predict([np.array([1, 2]), np.array([], dtype=np.int64)])
+
+
 def test_crf_constraints():
     X = [[1, 2, 3], [2, 3], [3, 1, 2, 2]]
     y = [["B-PER", "I-PER", "O"], ["O", "B-LOC"], ["O", "B-PER", "I-PER", "O"]]

@@ -21,6 +21,7 @@ from sklearn_seq.estimators._base import (
 from sklearn_seq.estimators._docs import SHARED_ATTRIBUTES, SHARED_PARAMS
 from sklearn_seq.metrics._sequence_output import token_accuracy_score
 from sklearn_seq.nn.seq2seq import BOS_ID, EOS_ID, N_SPECIAL, Seq2Seq
+from sklearn_seq.preprocessing import TextVectorizer
 from sklearn_seq.utils import Sequences
 from sklearn_seq.utils._param_validation import (
     HasMethods,
@@ -99,6 +100,29 @@ def _as_list(data, name):
     if not data:
         raise ValueError(f"{name} is empty; need at least one sequence.")
     return data
+
+
+def _refuse_untokenized(vocab, docs, name, *, reset):
+    """Refuse the documents a TextVectorizer finds no token in, by index.
+
+    TextVectorizer maps such a document to ``[1]`` (one unknown word), which a
+    seq2seq model would read as a source or learn as a target ``"<unk>"``.
+    """
+    if not isinstance(vocab, TextVectorizer):
+        return
+    if reset:
+        vocab._validate_params()
+    empty = [i for i, toks in enumerate(vocab._tokenize(docs)) if not toks]
+    if empty:
+        i = empty[0]
+        what = "target" if name == "y" else "source"
+        more = f" ({len(empty)} {what}s of {name} are empty)" if len(empty) > 1 else ""
+        raise ValueError(
+            f"{name}[{i}] is an empty {what} sequence; the vectorizer finds no "
+            f"token in {docs[i]!r} (token_pattern="
+            f"{vocab.token_pattern!r}){more}. Every {what} needs at least one "
+            "token; drop these samples or change token_pattern."
+        )
 
 
 def _token_sequences(data, name):
@@ -355,17 +379,14 @@ class Seq2SeqEstimator(BaseSequenceNet):
     def _source(self, X, *, reset):
         X = _as_list(X, "X")
         text = _is_text(X)
-        if reset:
-            self.source_vectorizer_ = None
-            if text:
-                self.source_vectorizer_ = self._new_vocabulary()
-                self.source_vectorizer_.fit(X)
-        elif text != (self.source_vectorizer_ is not None):
+        if not reset and text != (self.source_vectorizer_ is not None):
             raise ValueError(
                 f"{type(self).__name__} was fitted on "
                 f"{'strings' if self.source_vectorizer_ else 'token id sequences'}"
                 f" but X holds {'strings' if text else 'token id sequences'}."
             )
+        if reset:
+            self.source_vectorizer_ = None
         if text:
             if any(len(s) == 0 for s in X):
                 i = next(i for i, s in enumerate(X) if len(s) == 0)
@@ -373,6 +394,10 @@ class Seq2SeqEstimator(BaseSequenceNet):
                     f"X[{i}] is an empty string; every source "
                     "sequence needs at least one token."
                 )
+            vocab = self._new_vocabulary() if reset else self.source_vectorizer_
+            _refuse_untokenized(vocab, X, "X", reset=reset)
+            if reset:
+                self.source_vectorizer_ = vocab.fit(X)
             seqs = self._encode_text(self.source_vectorizer_, X, "X")
         else:
             seqs = _token_sequences(X, "X")
@@ -389,7 +414,9 @@ class Seq2SeqEstimator(BaseSequenceNet):
                     "needs at least one token (the end-of-sequence token is "
                     "added internally)."
                 )
-            self.target_vectorizer_ = self._new_vocabulary().fit(y)
+            vocab = self._new_vocabulary()
+            _refuse_untokenized(vocab, y, "y", reset=True)
+            self.target_vectorizer_ = vocab.fit(y)
             targets = self._encode_text(self.target_vectorizer_, y, "y")
         else:
             targets = _token_sequences(y, "y")

@@ -64,7 +64,9 @@ def _is_token_strings(X):
         return False
     if isinstance(X, np.ndarray) and X.dtype != object:
         return X.dtype.kind in "US"
-    first = X[0]
+    # the first non-empty sentence decides, so that an empty first sentence
+    # is reported as such rather than as a change of input kind
+    first = next((x for x in X if not hasattr(x, "__len__") or len(x)), X[0])
     if isinstance(first, str):
         return True  # raw strings: rejected with a clear message below
     if isinstance(first, np.ndarray):

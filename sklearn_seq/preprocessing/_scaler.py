@@ -29,8 +29,11 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
     The output has the container kind of the input: a 3-D array
     ``(n_samples, n_timesteps, n_features)`` gives a 3-D array, a univariate
     2-D array ``(n_samples, n_timesteps)`` gives a 2-D array, and a list of
-    arrays gives a list of arrays of the same lengths. float32 input stays
-    float32; other numeric input becomes float64.
+    arrays gives a list of arrays of the same lengths. Nested lists of numbers
+    (no arrays inside) of equal lengths are an array-like, as in
+    scikit-learn, and give an array of their shape; ragged nested lists give
+    a list of arrays. float32 input stays float32; other numeric input becomes
+    float64.
 
     NaN values are treated as missing, as in
     :class:`sklearn.preprocessing.StandardScaler`: they are ignored by
@@ -81,6 +84,9 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
     [[-1.41, -0.71], [0.0, 0.71, 1.41]]
     >>> scaler.fit_transform(np.ones((5, 10, 3))).shape
     (5, 10, 3)
+    >>> SequenceScaler().fit_transform([[0.0, 4.0], [8.0, 4.0]])
+    array([[-1.41...,  0.        ],
+           [ 1.41...,  0.        ]])
     """
 
     _parameter_constraints: ClassVar[dict] = {
@@ -100,6 +106,24 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
                 "values, but not inf."
             )
         return seqs, squeeze
+
+    @staticmethod
+    def _output(values, seqs, squeeze, X):
+        """``values`` in the container of ``X``; equal-length nested lists -> array.
+
+        A list of Python lists (no arrays inside) is an array-like for
+        scikit-learn, so when its sequences share one length the result is the
+        array ``np.asarray(X)`` would have been; ragged input stays a list.
+        """
+        if (
+            seqs.kind == "ragged"
+            and isinstance(X, list | tuple)
+            and all(isinstance(x, list | tuple) for x in X)
+            and (seqs.lengths == seqs.lengths[0]).all()
+        ):
+            shape = (seqs.n_samples, int(seqs.lengths[0]))
+            return values.reshape(shape if squeeze else (*shape, values.shape[1]))
+        return _rebuild(values, seqs, squeeze)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -157,7 +181,9 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_scaled : ndarray or list of ndarray
-            Scaled sequences in the container kind of ``X``.
+            Scaled sequences in the container kind of ``X``: an array for an
+            array or for equal-length nested lists, a list of arrays for a
+            list of arrays or ragged nested lists.
         """
         check_is_fitted(self)
         seqs, squeeze = self._validate(X)
@@ -169,7 +195,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             values = values / self.scale_.astype(values.dtype)
         if values is seqs.values:
             values = values.copy()
-        return _rebuild(values, seqs, squeeze)
+        return self._output(values, seqs, squeeze, X)
 
     def inverse_transform(self, X):
         """Undo the scaling: ``X * scale_ + mean_``.
@@ -183,7 +209,8 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_original : ndarray or list of ndarray
-            Sequences in the original units, in the container kind of ``X``.
+            Sequences in the original units, in the container kind of ``X``
+            (as for :meth:`transform`).
         """
         check_is_fitted(self)
         seqs, squeeze = self._validate(X)
@@ -195,7 +222,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             values = values + self.mean_.astype(values.dtype)
         if values is seqs.values:
             values = values.copy()
-        return _rebuild(values, seqs, squeeze)
+        return self._output(values, seqs, squeeze, X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

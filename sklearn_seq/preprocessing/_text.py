@@ -3,6 +3,7 @@
 """Raw text (or pre-tokenised text) to token id sequences."""
 
 import re
+import warnings
 from collections import Counter
 from numbers import Integral
 from typing import ClassVar
@@ -11,7 +12,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_seq.utils._param_validation import Interval, _fit_context
+from sklearn_seq.utils._param_validation import Interval, StrOptions, _fit_context
 
 __all__ = ["OOV_ID", "PAD_ID", "TextVectorizer"]
 
@@ -33,8 +34,10 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
     A document is either a raw string, split with ``token_pattern``, or a
     pre-tokenised list of strings, kept token for token (one id per token, as
     a sequence tagger needs for per-token labels). A document without any
-    token becomes ``[1]`` (a single out-of-vocabulary id), since every
-    sequence needs at least one step.
+    token (an empty string or list, or a string in which ``token_pattern``
+    finds nothing, such as ``"..."`` with ``token_pattern=r"\\w+"``) becomes
+    ``[1]`` (a single out-of-vocabulary id), since every sequence needs at
+    least one step; ``handle_empty`` says whether that is warned about.
 
     Parameters
     ----------
@@ -64,6 +67,14 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         :meth:`get_vocabulary`. If it occurs in the corpus, it maps to id 1.
         The estimators rely on this convention: their word dropout replaces
         training tokens by id 1, and the embedding row of id 1 starts at zero.
+
+    handle_empty : {"warn", "error", "ignore"}, default="warn"
+        What to do with documents that hold no token. "warn": they become
+        ``[1]`` (one out-of-vocabulary id) and a :class:`UserWarning` names
+        their indices, since a model then reads a word that is not there (a
+        sequence tagger gives such a sentence one tag, a seq2seq model learns
+        the target ``"<unk>"``). "error": raise a :class:`ValueError` naming
+        them. "ignore": they become ``[1]`` silently.
 
     Attributes
     ----------
@@ -104,6 +115,14 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
     [['the', 'cat', '<unk>', '<unk>', 'mat']]
     >>> [ids.tolist() for ids in vec.transform([["The", "cat", "?"]])]
     [[2, 6, 1]]
+
+    A document without tokens becomes one out-of-vocabulary id, with a warning
+    unless ``handle_empty="ignore"``:
+
+    >>> vec.set_params(handle_empty="ignore")
+    TextVectorizer(handle_empty='ignore')
+    >>> [ids.tolist() for ids in vec.transform(["the cat", ""])]
+    [[2, 6], [1]]
     """
 
     _parameter_constraints: ClassVar[dict] = {
@@ -112,6 +131,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         "max_tokens": [Interval(Integral, 1, None, closed="left"), None],
         "min_freq": [Interval(Integral, 1, None, closed="left")],
         "oov_token": [str],
+        "handle_empty": [StrOptions({"warn", "error", "ignore"})],
     }
 
     def __init__(
@@ -122,26 +142,39 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         max_tokens=None,
         min_freq=1,
         oov_token="<unk>",
+        handle_empty="warn",
     ):
         self.lowercase = lowercase
         self.token_pattern = token_pattern
         self.max_tokens = max_tokens
         self.min_freq = min_freq
         self.oov_token = oov_token
+        self.handle_empty = handle_empty
 
-    def _tokenize(self, X):
-        """Return one list of tokens per document."""
-        if isinstance(X, str | bytes):
-            raise TypeError(
-                "Iterable over raw text documents expected, string object "
-                "received. Pass a list of documents, e.g. [text]."
-            )
-        pattern = re.compile(self.token_pattern)
+    def _compile(self):
+        """The compiled ``token_pattern``, with a clear error when it is broken."""
+        try:
+            pattern = re.compile(self.token_pattern)
+        except re.error as exc:
+            raise ValueError(
+                f"token_pattern={self.token_pattern!r} is not a valid regular "
+                f"expression: {exc}."
+            ) from exc
         if pattern.groups > 1:
             raise ValueError(
                 "token_pattern has more than one capturing group; use at most "
                 "one (it then captures the token)."
             )
+        return pattern
+
+    def _tokenize(self, X):
+        """Return one list of tokens per document (empty lists included)."""
+        if isinstance(X, str | bytes):
+            raise TypeError(
+                "Iterable over raw text documents expected, string object "
+                "received. Pass a list of documents, e.g. [text]."
+            )
+        pattern = self._compile()
         docs = []
         for i, doc in enumerate(X):
             if isinstance(doc, str):
@@ -163,6 +196,34 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         if not docs:
             raise ValueError("X is empty; TextVectorizer needs at least one document.")
         return docs
+
+    def _check_empty(self, docs):
+        """Warn about (or refuse) the documents without tokens, by index."""
+        if self.handle_empty == "ignore":
+            return
+        empty = [i for i, doc in enumerate(docs) if not doc]
+        if not empty:
+            return
+        shown = ", ".join(f"X[{i}]" for i in empty[:5])
+        if len(empty) > 5:
+            shown += ", ..."
+        what = (
+            f"{len(empty)} document{'s' if len(empty) > 1 else ''} of X "
+            f"({shown}) hold{'' if len(empty) > 1 else 's'} no token (empty, or "
+            f"nothing matches token_pattern={self.token_pattern!r})"
+        )
+        if self.handle_empty == "error":
+            raise ValueError(
+                f"{what}. Drop them, or set handle_empty='warn' to map each to "
+                "[1], a single out-of-vocabulary id."
+            )
+        warnings.warn(
+            f"{what}; each becomes [1], a single out-of-vocabulary id, so a "
+            "model reads one unknown word there. Drop them, or set "
+            "handle_empty='error' to raise or 'ignore' to silence this warning.",
+            UserWarning,
+            stacklevel=3,
+        )
 
     def _fit(self, docs):
         counts = Counter(tok for doc in docs for tok in doc)
@@ -208,7 +269,9 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         self : TextVectorizer
             The fitted vectorizer.
         """
-        return self._fit(self._tokenize(X))
+        docs = self._tokenize(X)
+        self._check_empty(docs)
+        return self._fit(docs)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None):
@@ -225,9 +288,11 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_ids : list of ndarray of shape (n_tokens_i,)
-            One int64 id sequence per document.
+            One int64 id sequence per document; a document without tokens
+            gives ``[1]`` (see ``handle_empty``).
         """
         docs = self._tokenize(X)
+        self._check_empty(docs)
         return self._fit(docs)._transform(docs)
 
     def transform(self, X):
@@ -241,10 +306,13 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_ids : list of ndarray of shape (n_tokens_i,)
-            One int64 id sequence per document; unknown tokens get id 1.
+            One int64 id sequence per document; unknown tokens get id 1, and
+            a document without tokens gives ``[1]`` (see ``handle_empty``).
         """
         check_is_fitted(self)
-        return self._transform(self._tokenize(X))
+        docs = self._tokenize(X)
+        self._check_empty(docs)
+        return self._transform(docs)
 
     def get_vocabulary(self):
         """Return the tokens in id order, reserved ids included.
