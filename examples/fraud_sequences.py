@@ -17,8 +17,8 @@ LSTM:
 1. plain cross-entropy;
 2. ``class_weight="balanced"`` (strategy 2 of the notes);
 3. focal loss, ``criterion=FocalLoss(gamma=2.0)``;
-4. SMOTE on flattened sequences, ``SequenceFlattener -> SMOTE ->
-   SequenceReshaper`` in an imblearn pipeline (strategy 1);
+4. SMOTE on whole sequences, ``SequenceSampler(SMOTE())`` in an imblearn
+   pipeline (strategy 1);
 5. augmentation over-sampling with ``AugmentationOverSampler`` (jitter,
    magnitude and time warping);
 6. focal loss with a decision threshold tuned by
@@ -45,8 +45,7 @@ from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
 from sklearn_seq import SequenceClassifier
 from sklearn_seq.losses import FocalLoss
 from sklearn_seq.metrics import make_cost_scorer, pr_auc_score
-from sklearn_seq.preprocessing import SequenceFlattener, SequenceReshaper
-from sklearn_seq.resampling import AugmentationOverSampler
+from sklearn_seq.resampling import AugmentationOverSampler, SequenceSampler
 
 # small recurrent models run fastest on one thread on a shared CPU
 torch.set_num_threads(1)
@@ -105,9 +104,7 @@ models = {
     "class weights": lstm(class_weight="balanced"),
     "focal loss": lstm(criterion=FocalLoss(gamma=2.0)),
     "SMOTE": make_pipeline(
-        SequenceFlattener(),
-        SMOTE(sampling_strategy=0.1, random_state=0),
-        SequenceReshaper(),
+        SequenceSampler(SMOTE(sampling_strategy=0.1, random_state=0)),
         lstm(),
     ),
     "augmentation": make_pipeline(

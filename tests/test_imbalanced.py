@@ -20,10 +20,9 @@ from torch import nn
 
 from sklearn_seq import SequenceClassifier
 from sklearn_seq.datasets import make_sequence_classification
-from sklearn_seq.exceptions import SequenceValidationError
 from sklearn_seq.losses import FocalLoss, TripletLoss
 from sklearn_seq.metrics import get_scorer, make_cost_scorer
-from sklearn_seq.preprocessing import SequenceFlattener, SequenceReshaper
+from sklearn_seq.resampling import SequenceSampler
 
 TINY = {"hidden_size": 4, "max_epochs": 2, "batch_size": 32, "random_state": 0}
 
@@ -34,16 +33,18 @@ def _imbalanced(n=80, minority=0.15, seed=0, **kw):
     )
 
 
-# -- 2-D samplers of imblearn around SequenceFlattener / SequenceReshaper --
-def test_issue_pipeline_under_grid_search_with_stratified_folds():
-    X, y = _imbalanced(n=90)
+# -- 2-D samplers of imblearn wrapped in SequenceSampler --------------------
+@pytest.mark.parametrize("variable_length", [False, True])
+def test_issue_pipeline_under_grid_search_with_stratified_folds(variable_length):
+    X, y = _imbalanced(n=90, variable_length=variable_length)
     pipe = make_pipeline(
-        SequenceFlattener(),
-        SMOTE(k_neighbors=3, random_state=0),
-        SequenceReshaper(),
+        SequenceSampler(SMOTE(k_neighbors=3, random_state=0)),
         SequenceClassifier(**TINY),
     )
-    grid = {"sequenceclassifier__lr": [1e-3, 1e-2]}
+    grid = {
+        "sequenceclassifier__lr": [1e-3, 1e-2],
+        "sequencesampler__sampler__k_neighbors": [3],
+    }
     search = GridSearchCV(
         pipe,
         grid,
@@ -73,21 +74,25 @@ def test_issue_pipeline_under_grid_search_with_stratified_folds():
 )
 def test_other_2d_samplers_fit_and_predict(sampler):
     X, y = _imbalanced()
-    pipe = make_pipeline(
-        SequenceFlattener(), sampler, SequenceReshaper(), SequenceClassifier(**TINY)
-    ).fit(X, y)
+    pipe = make_pipeline(SequenceSampler(sampler), SequenceClassifier(**TINY))
+    pipe.fit(X, y)
     assert pipe.predict_proba(X).shape == (len(X), 2)
 
 
-def test_ragged_input_to_a_2d_sampler_pipeline_says_what_to_do():
-    X, y = _imbalanced(variable_length=True)
+def test_same_pipeline_same_result_whatever_ran_before():
+    # no state outside the estimators: flattening other shapes first changes
+    # nothing (the former thread-local shape registry did)
+    from sklearn_seq.preprocessing import SequenceFlattener
+
+    X, y = _imbalanced(n=60)
     pipe = make_pipeline(
-        SequenceFlattener(), SMOTE(), SequenceReshaper(), SequenceClassifier(**TINY)
+        SequenceSampler(SMOTE(k_neighbors=3, random_state=0)),
+        SequenceClassifier(**TINY),
     )
-    with pytest.raises(
-        SequenceValidationError, match=r"SequencePadder.*sklearn_seq\.resampling"
-    ):
-        pipe.fit(X, y)
+    first = clone(pipe).fit(X, y).predict_proba(X)
+    SequenceFlattener().fit(np.zeros((4, X.shape[1] * X.shape[2] // 2, 2)))
+    SequenceFlattener().fit(np.zeros((4, X.shape[2], X.shape[1])))
+    np.testing.assert_array_equal(clone(pipe).fit(X, y).predict_proba(X), first)
 
 
 # -- class weights and sample weights reach the criterion ----------------

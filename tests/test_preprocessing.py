@@ -3,9 +3,9 @@
 """Tests of sklearn_seq.preprocessing."""
 
 import pickle
+import re
 import subprocess
 import sys
-import threading
 import warnings
 
 import numpy as np
@@ -21,7 +21,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_seq.exceptions import SequenceValidationError
 from sklearn_seq.preprocessing import (
@@ -31,6 +30,7 @@ from sklearn_seq.preprocessing import (
     SequenceScaler,
     TextVectorizer,
 )
+from sklearn_seq.resampling import SequenceSampler
 from sklearn_seq.utils import check_sequences
 from sklearn_seq.utils._param_validation import InvalidParameterError
 
@@ -39,78 +39,6 @@ def _ragged(rng, n=6, n_features=3, low=2, high=9):
     return [
         rng.normal(size=(rng.randint(low, high), n_features)) * 3 + 5 for _ in range(n)
     ]
-
-
-def _in_new_thread(func):
-    """Run ``func`` in a fresh thread (empty flattener registry); return/raise."""
-    result = {}
-
-    def target():
-        try:
-            result["value"] = func()
-        except Exception as exc:  # noqa: BLE001 (re-raised in the caller)
-            result["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
-
-
-# --------------------------------------------------------------------------
-# sklearn's common checks (2-D input: univariate sequences)
-# --------------------------------------------------------------------------
-
-_N_FEATURES_IN = (
-    "n_features_in_ counts features per step; a 2-D array (n, T) is a univariate "
-    "sequence, so n_features_in_ is 1, not T."
-)
-_OTHER_LENGTH = (
-    "a 2-D array (n, T) holds univariate sequences: another number of columns is "
-    "another sequence length, which is valid input, not a feature mismatch."
-)
-_LIST_IN_LIST_OUT = (
-    "a list of lists is a list of (ragged) univariate sequences, and the scaler "
-    "returns the container it got: a list, which has no .shape."
-)
-EXPECTED_FAILED_CHECKS = {
-    "SequenceScaler": {
-        "check_n_features_in": _N_FEATURES_IN,
-        "check_n_features_in_after_fitting": _N_FEATURES_IN,
-        "check_transformer_data_not_an_array": _LIST_IN_LIST_OUT,
-        "check_transformer_general": _OTHER_LENGTH,
-        "check_transformer_general(readonly_memmap=True)": _OTHER_LENGTH,
-    },
-    "SequencePadder": {
-        "check_n_features_in": _N_FEATURES_IN,
-        "check_n_features_in_after_fitting": _N_FEATURES_IN,
-        "check_transformer_general": _OTHER_LENGTH,
-        "check_transformer_general(readonly_memmap=True)": _OTHER_LENGTH,
-    },
-    "SequenceFlattener": {
-        "check_n_features_in": _N_FEATURES_IN,
-        "check_n_features_in_after_fitting": _N_FEATURES_IN,
-    },
-}
-
-
-def _expected_failed(estimator):
-    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
-
-
-@parametrize_with_checks(
-    [
-        SequenceScaler(),
-        SequencePadder(),
-        SequenceFlattener(),
-        SequenceReshaper(n_features=1),
-    ],
-    expected_failed_checks=_expected_failed,
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 # --------------------------------------------------------------------------
@@ -147,9 +75,59 @@ def test_text_vectorizer_vocabulary_order_and_ids():
 
 def test_text_vectorizer_oov_and_empty_documents():
     vec = TextVectorizer(token_pattern=OLD_PATTERN).fit(DOCS)
-    X = vec.transform(["the zebra sat", "", "!!!"])
+    with pytest.warns(UserWarning, match=r"2 documents of X \(X\[1\], X\[2\]\)"):
+        X = vec.transform(["the zebra sat", "", "!!!"])
     assert [x.tolist() for x in X] == [[2, 1, 5], [1], [1]]
     assert check_sequences(X).kind == "tokens"
+
+
+def test_text_vectorizer_empty_documents_warn_names_indices():
+    docs = ["the cat", "...", "a dog", "", "!", "?", "--", [], ";", "cat"]
+    vec = TextVectorizer(token_pattern=r"\w+")
+    with pytest.warns(UserWarning) as record:
+        X = vec.fit_transform(docs)
+    assert len(record) == 1  # once per call, not once per document
+    msg = str(record[0].message)
+    assert "7 documents of X (X[1], X[3], X[4], X[5], X[6], ...)" in msg
+    assert r"token_pattern='\\w+'" in msg and "becomes [1]" in msg
+    assert "handle_empty" in msg
+    # the output is kept: one out-of-vocabulary id per empty document
+    a_dog = [vec.vocabulary_["a"], vec.vocabulary_["dog"]]
+    assert [x.tolist() for x in X[1:4]] == [[1], a_dog, [1]]
+    with pytest.warns(UserWarning, match=r"1 document of X \(X\[0\]\) holds"):
+        vec.transform(["  "])
+    with pytest.warns(UserWarning, match=r"X\[1\]"):
+        vec.fit(["cat", "..."])
+    # documents with tokens, unknown or not, do not warn
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        vec.transform(["zebra", ["unseen"]])
+
+
+def test_text_vectorizer_empty_documents_error_and_ignore():
+    docs = ["the cat", "...", "a dog"]
+    with pytest.raises(ValueError, match=r"1 document of X \(X\[1\]\) holds no token"):
+        TextVectorizer(token_pattern=r"\w+", handle_empty="error").fit(docs)
+    vec = TextVectorizer(handle_empty="error").fit(DOCS)
+    with pytest.raises(ValueError, match=r"X\[0\], X\[2\].*handle_empty='warn'"):
+        vec.transform(["", "cat", []])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = TextVectorizer(token_pattern=r"\w+", handle_empty="ignore").fit_transform(
+            docs
+        )
+    assert out[1].tolist() == [1]
+    with pytest.raises(InvalidParameterError, match="handle_empty"):
+        TextVectorizer(handle_empty="raise").fit(DOCS)
+
+
+def test_text_vectorizer_broken_token_pattern():
+    with pytest.raises(
+        ValueError, match=r"token_pattern='\(' is not a valid regular expression"
+    ) as info:
+        TextVectorizer(token_pattern="(").fit(DOCS)
+    assert isinstance(info.value.__cause__, re.error)
+    assert "missing )" in str(info.value)
 
 
 def test_text_vectorizer_fit_transform_equals_fit_then_transform():
@@ -277,10 +255,46 @@ def test_scaler_container_kinds_and_dtypes():
     X1d = [rng.normal(size=3), rng.normal(size=6)]
     out1d = SequenceScaler().fit_transform(X1d)
     assert [x.shape for x in out1d] == [(3,), (6,)]
+    # a list of equal-length arrays stays a list (the ragged container kind)
+    out_list = SequenceScaler().fit_transform([rng.normal(size=(3, 2))] * 2)
+    assert isinstance(out_list, list)
     # input is never modified
     X3_copy = X3.copy()
     SequenceScaler().fit(X3).transform(X3)
     np.testing.assert_array_equal(X3, X3_copy)
+
+
+def test_scaler_returns_array_for_equal_length_nested_lists():
+    rng = np.random.RandomState(0)
+    X3 = rng.normal(size=(4, 5, 2))
+    X2 = rng.normal(size=(4, 5))
+    for X in (X3, X2):
+        scaler = SequenceScaler().fit(X)
+        ref = scaler.transform(X)
+        assert isinstance(ref, np.ndarray) and ref.shape == X.shape
+        # nested Python lists of equal lengths are an array-like: same result
+        for nested in (X.tolist(), tuple(map(tuple, X.tolist()))):
+            for method in (scaler.transform, scaler.inverse_transform):
+                out = method(nested)
+                assert isinstance(out, np.ndarray)
+                assert out.shape == X.shape and out.dtype == np.float64
+            np.testing.assert_allclose(scaler.transform(nested), ref)
+            np.testing.assert_allclose(
+                scaler.inverse_transform(scaler.transform(nested)), X
+            )
+        fitted_on_list = SequenceScaler().fit_transform(X.tolist())
+        assert isinstance(fitted_on_list, np.ndarray)
+        np.testing.assert_allclose(fitted_on_list, ref)
+    # ragged nested lists stay a list of arrays, as for the other transformers
+    ragged = [[0.0, 1.0], [2.0, 3.0, 4.0]]
+    for out in (
+        SequenceScaler().fit_transform(ragged),
+        SequenceScaler().fit(ragged).inverse_transform(ragged),
+    ):
+        assert isinstance(out, list)
+        assert [x.shape for x in out] == [(2,), (3,)]
+    out = SequenceScaler().fit_transform([[[0.0], [1.0]], [[2.0]]])
+    assert isinstance(out, list) and [x.shape for x in out] == [(2, 1), (1, 1)]
 
 
 def test_scaler_with_mean_with_std_and_constant_feature():
@@ -420,7 +434,7 @@ def test_flattener_reshaper_round_trip():
     Xf = flat.transform(X)
     assert Xf.shape == (5, 12)
     np.testing.assert_array_equal(Xf[:, 3 * 2 + 1], X[:, 2, 1])  # step-major
-    reshaper = SequenceReshaper().fit(Xf)
+    reshaper = SequenceReshaper(n_features=3).fit(Xf)
     assert reshaper.shape_ == (4, 3)
     np.testing.assert_array_equal(reshaper.transform(Xf), X)
     np.testing.assert_array_equal(flat.inverse_transform(Xf), X)
@@ -441,7 +455,8 @@ def test_flattener_univariate_and_equal_length_list():
     flat = SequenceFlattener().fit(X)
     np.testing.assert_array_equal(flat.transform(X), X)
     np.testing.assert_array_equal(flat.inverse_transform(X), X)
-    np.testing.assert_array_equal(SequenceReshaper().fit_transform(X)[..., 0], X)
+    out = SequenceReshaper(n_features=1).fit_transform(X)
+    np.testing.assert_array_equal(out[..., 0], X)
     X_list = [np.ones((4, 2)), np.zeros((4, 2))]
     assert SequenceFlattener().fit_transform(X_list).shape == (2, 8)
 
@@ -460,13 +475,13 @@ def test_flattener_errors():
         SequenceFlattener().transform(np.ones((2, 4, 3)))
 
 
-def test_reshaper_without_flattener_gives_clear_error():
-    with pytest.raises(ValueError, match="Put a SequenceFlattener before it"):
-        _in_new_thread(lambda: SequenceReshaper().fit(np.ones((3, 7))))
-    # explicit shape works standalone
-    out = _in_new_thread(
-        lambda: SequenceReshaper(n_features=7).fit_transform(np.ones((3, 14)))
-    )
+def test_reshaper_needs_its_shape_and_shares_no_state():
+    # the former thread-local registry let a SequenceFlattener fitted earlier
+    # decide the shape; now the parameters alone do
+    SequenceFlattener().fit(np.ones((2, 7, 2)))  # 14 columns, flattened as 7 x 2
+    with pytest.raises(ValueError, match=r"pass n_features.*SequenceSampler"):
+        SequenceReshaper().fit(np.ones((3, 14)))
+    out = SequenceReshaper(n_features=7).fit_transform(np.ones((3, 14)))
     assert out.shape == (3, 2, 7)
     out = SequenceReshaper(n_timesteps=7).fit_transform(np.ones((3, 14)))
     assert out.shape == (3, 7, 2)
@@ -477,28 +492,11 @@ def test_reshaper_without_flattener_gives_clear_error():
         SequenceReshaper(n_timesteps=3, n_features=4).fit(np.ones((3, 14)))
 
 
-def test_reshaper_explicit_params_override_registry():
-    SequenceFlattener().fit(np.ones((2, 6, 2)))  # registers 12 -> (6, 2)
-    assert SequenceReshaper().fit(np.ones((2, 12))).shape_ == (6, 2)
-    assert SequenceReshaper(n_features=3).fit(np.ones((2, 12))).shape_ == (4, 3)
-
-
-def test_registry_is_thread_local():
-    def fit_in_thread():
-        SequenceFlattener().fit(np.ones((2, 5, 1)))  # 5 columns, other thread
-        return True
-
-    _in_new_thread(fit_in_thread)
-    with pytest.raises(ValueError, match="no SequenceFlattener with 5 output"):
-        _in_new_thread(lambda: SequenceReshaper().fit(np.ones((2, 5))))
-
-
-def test_fitted_reshaper_pickles_and_transforms_without_registry():
+def test_fitted_reshaper_pickles_and_transforms():
     X = np.random.RandomState(0).normal(size=(4, 3, 2))
     Xf = SequenceFlattener().fit_transform(X)
-    reshaper = pickle.loads(pickle.dumps(SequenceReshaper().fit(Xf)))
-    out = _in_new_thread(lambda: reshaper.transform(Xf))
-    np.testing.assert_array_equal(out, X)
+    reshaper = pickle.loads(pickle.dumps(SequenceReshaper(n_features=2).fit(Xf)))
+    np.testing.assert_array_equal(reshaper.transform(Xf), X)
 
 
 # --------------------------------------------------------------------------
@@ -542,7 +540,7 @@ def test_no_torch_import():
 
 
 # --------------------------------------------------------------------------
-# imblearn pipelines: 2-D samplers between the flattener and the reshaper
+# imblearn pipelines: 2-D samplers on sequences through SequenceSampler
 # --------------------------------------------------------------------------
 
 
@@ -587,11 +585,10 @@ def _imbalanced(n=120, minority=20, shape=(6, 3), seed=0):
 )
 def test_imblearn_pipeline_resamples_at_fit_only(sampler, counts):
     X, y = _imbalanced()
-    pipe = make_pipeline(SequenceFlattener(), sampler, SequenceReshaper(), _Recorder())
+    pipe = make_pipeline(SequenceSampler(sampler), _Recorder())
     pipe.fit(X, y)
     clf = pipe[-1]
     assert clf.fit_shape_[1:] == (6, 3)
-    assert pipe[2].shape_ == (6, 3)
     if counts is not None:
         assert clf.fit_counts_ == counts
     else:
@@ -603,16 +600,13 @@ def test_imblearn_pipeline_resamples_at_fit_only(sampler, counts):
 
 def test_imblearn_pipeline_grid_search_stratified_kfold():
     X, y = _imbalanced()
-    pipe = make_pipeline(
-        SequenceFlattener(), SMOTE(random_state=0), SequenceReshaper(), _Recorder()
-    )
+    pipe = make_pipeline(SequenceSampler(SMOTE(random_state=0)), _Recorder())
     grid = GridSearchCV(
         pipe,
-        {"smote__k_neighbors": [3, 5]},
+        {"sequencesampler__sampler__k_neighbors": [3, 5]},
         cv=StratifiedKFold(3, shuffle=True, random_state=0),
         scoring="average_precision",
     )
-    # threads share nothing: each has its own flattener registry
     with parallel_backend("threading", n_jobs=2):
         grid.fit(X, y)
     assert grid.best_score_ > 0.5
@@ -625,9 +619,7 @@ def test_imblearn_pipeline_grid_search_stratified_kfold():
 def test_imblearn_pipeline_different_shapes_in_a_row():
     for shape in [(6, 3), (9, 2), (18, 1)]:  # same 18 columns, different shapes
         X, y = _imbalanced(shape=shape)
-        pipe = make_pipeline(
-            SequenceFlattener(), SMOTE(), SequenceReshaper(), _Recorder()
-        )
+        pipe = make_pipeline(SequenceSampler(SMOTE()), _Recorder())
         pipe.fit(X, y)
         assert pipe[-1].fit_shape_[1:] == shape
 
@@ -636,15 +628,9 @@ def test_imblearn_pipeline_ragged_input():
     rng = np.random.RandomState(0)
     X = [rng.normal(size=(rng.randint(3, 8), 2)) for _ in range(40)]
     y = np.array([0] * 32 + [1] * 8)
-    pipe = make_pipeline(SequenceFlattener(), SMOTE(), SequenceReshaper(), _Recorder())
-    with pytest.raises(SequenceValidationError, match="SequencePadder"):
-        pipe.fit(X, y)
+    # ragged sequences are resampled as ragged sequences, then padded
     pipe = make_pipeline(
-        SequencePadder(),
-        SequenceFlattener(),
-        SMOTE(k_neighbors=3),
-        SequenceReshaper(),
-        _Recorder(),
+        SequenceSampler(SMOTE(k_neighbors=3)), SequencePadder(), _Recorder()
     )
     pipe.fit(X, y)
     assert pipe[-1].fit_shape_ == (64, 7, 2)

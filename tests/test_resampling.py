@@ -137,8 +137,8 @@ def test_samplers_return_the_container_kind_they_get(make):
     out, _ = make(random_state=0).fit_resample(X2, y)
     assert out.shape == (48, 7) and out.dtype == np.float64
     out, y_res = make(random_state=0).fit_resample(X, list(y))
-    assert isinstance(out, list) and all(o.ndim == 2 for o in out)
-    assert isinstance(y_res, np.ndarray)
+    assert type(out) is list and all(o.ndim == 2 for o in out)
+    assert type(y_res) is list  # imblearn gives back the container it got
     for a, b in zip(out, X):
         np.testing.assert_array_equal(a, b)
     X1 = [x[:, 0] for x in X]
@@ -292,3 +292,122 @@ def test_samplers_run_at_fit_only_in_a_pipeline(sampler):
     assert seen == 64  # 32 + 32 after over-sampling
     assert pipe.predict(X[:5]).shape == (5,)
     assert pipe.predict_proba(X).shape == (40, 2)
+
+
+# -- SequenceSampler: any 2-D sampler on sequences -----------------------
+def test_sequence_sampler_on_fixed_length_is_the_sampler_on_flat_rows():
+    from imblearn.over_sampling import SMOTE
+
+    from sklearn_seq.resampling import SequenceSampler
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 6, 3)).astype(np.float32)
+    y = np.array([0] * 32 + [1] * 8)
+    X_res, y_res = SequenceSampler(SMOTE(k_neighbors=3, random_state=0)).fit_resample(
+        X, y
+    )
+    ref_X, ref_y = SMOTE(k_neighbors=3, random_state=0).fit_resample(
+        X.reshape(40, 18), y
+    )
+    assert X_res.dtype == np.float32 and X_res.shape == (64, 6, 3)
+    np.testing.assert_array_equal(X_res.reshape(64, 18), ref_X)
+    np.testing.assert_array_equal(y_res, ref_y)
+    uni, _ = SequenceSampler(SMOTE(k_neighbors=3)).fit_resample(X[:, :, 0], y)
+    assert uni.shape == (64, 6)
+
+
+def test_sequence_sampler_interpolates_the_length_with_the_values():
+    # minority: a constant-0 sequence of 10 steps and a constant-1 one of 20;
+    # SMOTE's new sequence a + lam (b - a) is constant lam, so its length
+    # must be round(10 + 10 lam)
+    from imblearn.over_sampling import SMOTE
+
+    from sklearn_seq.resampling import SequenceSampler
+
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(int(n), 1)) + 5 for n in rng.randint(8, 25, size=12)]
+    X += [np.zeros((10, 1)), np.ones((20, 1))]
+    y = np.array([0] * 12 + [1] * 2)
+    X_res, y_res = SequenceSampler(SMOTE(k_neighbors=1, random_state=0)).fit_resample(
+        X, y
+    )
+    assert type(X_res) is list and len(X_res) == 24 and y_res[14:].tolist() == [1] * 10
+    for a, b in zip(X_res[:14], X):  # the originals come back unchanged
+        np.testing.assert_array_equal(a, b)
+    for seq in X_res[14:]:
+        lam = seq[0, 0]
+        np.testing.assert_allclose(seq, lam, atol=1e-9)
+        assert len(seq) == int(np.rint(10 + 10 * lam))
+
+
+def test_sequence_sampler_selectors_return_original_sequences():
+    from imblearn.under_sampling import RandomUnderSampler
+
+    from sklearn_seq.resampling import SequenceSampler
+
+    X, y = _ragged()
+    X_res, y_res = SequenceSampler(RandomUnderSampler(random_state=0)).fit_resample(
+        X, y
+    )
+    assert len(X_res) == 12 and Counter(y_res.tolist()) == {0: 6, 1: 6}
+    originals = {x.tobytes() for x in X}
+    assert all(x.tobytes() in originals for x in X_res)
+    X1 = [x[:, 0] for x in X]  # 1-D sequences stay 1-D
+    out, _ = SequenceSampler(RandomOverSampler(random_state=0)).fit_resample(X1, y)
+    assert len(out) == 48 and all(o.ndim == 1 for o in out)
+
+
+def test_sequence_sampler_on_token_ids_selects_or_refuses():
+    from imblearn.over_sampling import SMOTE
+
+    from sklearn_seq.resampling import SequenceSampler
+
+    rng = np.random.RandomState(0)
+    X = [rng.randint(2, 50, size=int(n)) for n in rng.randint(3, 9, size=20)]
+    y = np.array([0] * 15 + [1] * 5)
+    X_res, y_res = SequenceSampler(RandomOverSampler(random_state=0)).fit_resample(X, y)
+    assert len(X_res) == 30 and all(x.dtype == np.int64 for x in X_res)
+    assert Counter(y_res.tolist()) == {0: 15, 1: 15}
+    originals = {x.tobytes() for x in X}
+    assert all(x.tobytes() in originals for x in X_res)
+    with pytest.raises(SequenceValidationError, match=r"token id.*RandomOverSampler"):
+        SequenceSampler(SMOTE()).fit_resample(X, y)
+
+
+def test_sequence_sampler_validates_the_wrapped_sampler():
+    from imblearn.over_sampling import SMOTE
+
+    from sklearn_seq.resampling import SequenceSampler
+
+    X, y = _ragged()
+    with pytest.raises(ValueError, match="'sampler' parameter"):
+        SequenceSampler("smote").fit_resample(X, y)
+    with pytest.raises(ValueError, match="'k_neighbors' parameter of SMOTE"):
+        SequenceSampler(SMOTE(k_neighbors=0)).fit_resample(X, y)
+    with pytest.raises(ValueError, match="requires y"):
+        SequenceSampler(SMOTE()).fit(X, None)
+
+
+def test_samplers_keep_dataframe_series_and_one_hot_containers():
+    pd = pytest.importorskip("pandas")
+    from imblearn.over_sampling import SMOTE
+
+    from sklearn_seq.resampling import SequenceSampler
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.normal(size=(30, 4)), columns=list("abcd"))
+    y = pd.Series([0] * 24 + [1] * 6, name="fraud")
+    for sampler in [
+        SequenceSampler(SMOTE(k_neighbors=3, random_state=0)),
+        SequenceSMOTE(k_neighbors=3, random_state=0),
+        AugmentationOverSampler(random_state=0),
+    ]:
+        X_res, y_res = sampler.fit_resample(X, y)
+        assert isinstance(X_res, pd.DataFrame) and list(X_res.columns) == list("abcd")
+        assert isinstance(y_res, pd.Series) and y_res.name == "fraud"
+        assert sampler.get_feature_names_out().tolist() == list("abcd")
+        labels = np.array([0] * 20 + [1] * 5 + [2] * 5)
+        _, y_lab = sampler.fit_resample(X.to_numpy(), labels)
+        _, y_oh = sampler.fit_resample(X.to_numpy(), np.eye(3)[labels])
+        assert y_oh.shape == (60, 3)  # one-hot in, one-hot out
+        np.testing.assert_array_equal(y_oh.argmax(axis=1), y_lab)

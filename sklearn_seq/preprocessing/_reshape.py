@@ -1,17 +1,13 @@
 # Authors: The sklearn_seq developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""3-D <-> 2-D reshaping, so 2-D samplers (SMOTE, ...) fit between them.
+"""3-D <-> 2-D reshaping of fixed-length sequences, for manual use.
 
-``make_pipeline(SequenceFlattener(), SMOTE(), SequenceReshaper(), clf)`` works
-without repeating the shape: :meth:`SequenceFlattener.fit` records the
-``(n_timesteps, n_features)`` it flattened in a thread-local registry keyed by
-its number of output columns, and :meth:`SequenceReshaper.fit`, which runs
-next in the same thread, looks the shape up by its own number of input columns
-and stores it as ``shape_``. After fit the reshaper no longer needs the
-registry, so it clones, pickles and predicts on its own.
+In a pipeline, wrap a 2-D sampler in
+:class:`sklearn_seq.resampling.SequenceSampler` instead: one step, no shape to
+repeat, ragged sequences too. These two transformers hold no state outside
+themselves: :class:`SequenceReshaper` takes its shape from its parameters.
 """
 
-import threading
 from numbers import Integral
 from typing import ClassVar
 
@@ -26,31 +22,21 @@ from sklearn_seq.utils._param_validation import Interval, _fit_context
 __all__ = ["SequenceFlattener", "SequenceReshaper"]
 
 
-class _FlattenedShapes(threading.local):
-    """Per-thread map ``n_columns -> (n_timesteps, n_features)``."""
-
-    def __init__(self):
-        self.shapes = {}
-
-
-_LAST_FLATTENED = _FlattenedShapes()
-
-
 class SequenceFlattener(TransformerMixin, BaseEstimator):
     """Flatten fixed-length sequences to a 2-D array, one row per sequence.
 
     ``(n_samples, n_timesteps, n_features)`` becomes
     ``(n_samples, n_timesteps * n_features)``, step-major: column
     ``t * n_features + j`` holds feature ``j`` at step ``t``. A univariate
-    ``(n_samples, n_timesteps)`` array passes through unchanged. Together with
-    :class:`SequenceReshaper` this lets a 2-D sampler of imbalanced-learn
-    (SMOTE, ADASYN, RandomUnderSampler, SMOTEENN, ...) resample whole sequences
-    inside an :class:`imblearn.pipeline.Pipeline`; the reshaper finds the shape
-    recorded by this flattener's :meth:`fit` (see Notes).
+    ``(n_samples, n_timesteps)`` array passes through unchanged;
+    :meth:`inverse_transform` undoes the flattening. To run a 2-D sampler of
+    imbalanced-learn (SMOTE, ADASYN, RandomUnderSampler, ...) on sequences in
+    a pipeline, use :class:`sklearn_seq.resampling.SequenceSampler`, which
+    flattens, resamples and reshapes in one step and also takes ragged
+    sequences.
 
     Ragged sequences cannot be flattened: pad them first with
-    :class:`SequencePadder`, or resample them with the sequence-aware samplers
-    of :mod:`sklearn_seq.resampling`.
+    :class:`SequencePadder`.
 
     Attributes
     ----------
@@ -62,16 +48,10 @@ class SequenceFlattener(TransformerMixin, BaseEstimator):
 
     See Also
     --------
-    SequenceReshaper : The inverse operation, for the end of the pipeline.
+    SequenceReshaper : Rows back to sequences, given their shape.
     SequencePadder : Make ragged sequences fixed-length first.
-
-    Notes
-    -----
-    :meth:`fit` records ``(n_timesteps_, n_features_in_)`` in a thread-local
-    registry under its number of output columns. A :class:`SequenceReshaper`
-    fitted later in the same thread on data with that many columns takes its
-    shape from there. A pipeline with ``memory=`` may skip this :meth:`fit`
-    on a cache hit; give the reshaper ``n_features`` explicitly in that case.
+    sklearn_seq.resampling.SequenceSampler : A 2-D sampler on sequences, in
+        one pipeline step.
 
     Examples
     --------
@@ -84,13 +64,14 @@ class SequenceFlattener(TransformerMixin, BaseEstimator):
     >>> X_flat.shape
     (30, 10)
     >>> X_res, y_res = SMOTE(k_neighbors=3, random_state=0).fit_resample(X_flat, y)
-    >>> SequenceReshaper().fit_transform(X_res).shape, np.bincount(y_res).tolist()
-    ((48, 5, 2), [24, 24])
+    >>> SequenceReshaper(n_features=2).fit_transform(X_res).shape
+    (48, 5, 2)
+    >>> np.bincount(y_res).tolist()
+    [24, 24]
 
-    In a pipeline, with a classifier taking 3-D sequences at the end::
+    In a pipeline, the same in one step::
 
-        make_pipeline(SequenceFlattener(), SMOTE(), SequenceReshaper(),
-                      SequenceClassifier())
+        make_pipeline(SequenceSampler(SMOTE()), SequenceClassifier())
     """
 
     _parameter_constraints: ClassVar[dict] = {}
@@ -112,8 +93,6 @@ class SequenceFlattener(TransformerMixin, BaseEstimator):
         self.n_timesteps_ = int(seqs.lengths[0])
         self.n_features_in_ = int(seqs.n_features)
         self._univariate = seqs.kind == "univariate"
-        n_columns = self.n_timesteps_ * self.n_features_in_
-        _LAST_FLATTENED.shapes[n_columns] = (self.n_timesteps_, self.n_features_in_)
         return self
 
     def _transform(self, seqs):
@@ -128,7 +107,7 @@ class SequenceFlattener(TransformerMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Record the sequence shape (and hand it over to a SequenceReshaper).
+        """Record the sequence shape.
 
         Parameters
         ----------
@@ -244,22 +223,22 @@ class SequenceReshaper(TransformerMixin, BaseEstimator):
 
     ``(n_samples, n_timesteps * n_features)`` becomes
     ``(n_samples, n_timesteps, n_features)``, undoing
-    :class:`SequenceFlattener`. In
-    ``make_pipeline(SequenceFlattener(), SMOTE(), SequenceReshaper(), clf)`` the
-    shape needs no parameter: :meth:`fit` takes it from the flattener fitted
-    just before in the same thread (matched by the number of columns) and
-    keeps it as ``shape_``. Outside such a pipeline pass ``n_features`` (or
-    ``n_timesteps``, or both).
+    :class:`SequenceFlattener`. The shape comes from its parameters only:
+    pass ``n_features`` or ``n_timesteps`` (or both); the other is derived
+    from the number of columns at :meth:`fit`. Nothing is shared with a
+    flattener, so the same pipeline gives the same result whatever ran before
+    it. To run a 2-D sampler on sequences in a pipeline, prefer
+    :class:`sklearn_seq.resampling.SequenceSampler`.
 
     Parameters
     ----------
     n_timesteps : int, default=None
-        Number of timesteps per sequence. Derived from the other parameter or
-        from the preceding :class:`SequenceFlattener` when None.
+        Number of timesteps per sequence. Derived from ``n_features`` and the
+        number of columns when None.
 
     n_features : int, default=None
-        Number of features per timestep. Derived from the other parameter or
-        from the preceding :class:`SequenceFlattener` when None.
+        Number of features per timestep. Derived from ``n_timesteps`` and the
+        number of columns when None. One of the two parameters is required.
 
     Attributes
     ----------
@@ -303,17 +282,13 @@ class SequenceReshaper(TransformerMixin, BaseEstimator):
     def _resolve_shape(self, n_columns):
         t, f = self.n_timesteps, self.n_features
         if t is None and f is None:
-            shape = _LAST_FLATTENED.shapes.get(n_columns)
-            if shape is None:
-                raise ValueError(
-                    f"SequenceReshaper cannot tell the sequence shape of its "
-                    f"{n_columns} input columns: no SequenceFlattener with "
-                    f"{n_columns} output columns was fitted before it. Put a "
-                    "SequenceFlattener before it, as in make_pipeline("
-                    "SequenceFlattener(), SMOTE(), SequenceReshaper(), clf), or "
-                    "pass n_features (or n_timesteps)."
-                )
-            return shape
+            raise ValueError(
+                f"SequenceReshaper cannot tell the sequence shape of its "
+                f"{n_columns} input columns: pass n_features (or n_timesteps). "
+                "To resample sequences with a 2-D sampler in a pipeline, use "
+                "sklearn_seq.resampling.SequenceSampler(sampler) instead of "
+                "SequenceFlattener -> sampler -> SequenceReshaper."
+            )
         if t is None:
             t = n_columns // f
         elif f is None:

@@ -10,10 +10,12 @@ never loads torch. The augmentations are also plain functions in
 from sklearn_seq.resampling import augment
 from sklearn_seq.resampling._augmentation import AugmentationOverSampler
 from sklearn_seq.resampling._smote import SequenceSMOTE, dtw_distances
+from sklearn_seq.resampling._wrapper import SequenceSampler
 
 __all__ = [
     "AugmentationOverSampler",
     "SequenceSMOTE",
+    "SequenceSampler",
     "augment",
     "dtw_distances",
 ]
