@@ -29,6 +29,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check sklearn_seq tests examples benchmarks
 	$(BIN)/ruff format --check sklearn_seq tests examples benchmarks
+	$(BIN)/lint-imports
 
 $(DOCS_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[docs]"

@@ -6,6 +6,7 @@ import torch
 from skorch.callbacks import Callback
 from torch import nn
 
+from conftest import make_ragged
 from sklearn_seq import SequenceClassifier, SequenceRegressor
 from sklearn_seq.data import BucketLoader, SequenceDataset, bucket_batches
 from sklearn_seq.nn import (
@@ -16,12 +17,6 @@ from sklearn_seq.nn import (
     recompute_batchnorm_stats,
 )
 from sklearn_seq.utils import check_sequences
-
-
-def _ragged(n=40, n_features=2, seed=0):
-    rng = np.random.default_rng(seed)
-    lengths = rng.integers(3, 25, size=n)
-    return [rng.normal(size=(t, n_features)).astype(np.float32) for t in lengths]
 
 
 def _batches(X, batch_size):
@@ -44,7 +39,7 @@ def _fcn(seed=0):
 
 
 def test_first_layer_gets_the_masked_mean_and_variance_of_its_input():
-    X = _ragged()
+    X = make_ragged(40, lengths=(3, 25))
     net = _fcn()
     recompute_batchnorm_stats(net, _batches(X, 7))
     # the first block's batch norm reads conv(x) over the valid steps only
@@ -68,7 +63,7 @@ def test_eval_equals_one_batch_of_all_training_data():
     # in train mode a single batch holding every sequence normalises each layer
     # with the exact statistics of the data as it reaches that layer: the
     # recomputed running statistics must reproduce it in eval mode
-    X = _ragged(n=60)
+    X = make_ragged(60, lengths=(3, 25))
     net = _fcn()
     recompute_batchnorm_stats(net, _batches(X, 8))
     x, lengths = _batches(X, len(X))[0]
@@ -81,7 +76,7 @@ def test_eval_equals_one_batch_of_all_training_data():
 
 
 def test_batching_and_order_do_not_change_the_statistics():
-    X = _ragged(n=50)
+    X = make_ragged(50, lengths=(3, 25))
     a, b = _fcn(), _fcn()
     recompute_batchnorm_stats(a, _batches(X, 5))
     recompute_batchnorm_stats(b, _batches(X, 50)[::-1])
@@ -97,7 +92,10 @@ def test_weights_and_training_flags_are_left_alone():
     net.encoder.blocks[1].eval()
     before = {k: v.clone() for k, v in net.named_parameters()}
     modes = {name: m.training for name, m in net.named_modules()}
-    assert recompute_batchnorm_stats(net, _batches(_ragged(), 16)) == 3
+    assert (
+        recompute_batchnorm_stats(net, _batches(make_ragged(40, lengths=(3, 25)), 16))
+        == 3
+    )
     assert {name: m.training for name, m in net.named_modules()} == modes
     for k, v in net.named_parameters():
         torch.testing.assert_close(v, before[k])

@@ -9,6 +9,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from torch import nn
 
+from conftest import fast, ragged_batch
 from sklearn_seq import SequenceClassifier, SequenceRegressor
 from sklearn_seq.nn import SequenceNet, lengths_to_mask, make_encoder
 from sklearn_seq.nn.conv import (
@@ -32,14 +33,7 @@ def _one_thread():
     torch.set_num_threads(n)
 
 
-FAST = {"max_epochs": 2, "batch_size": 8, "random_state": 0, "hidden_size": 4}
-
-
-def _ragged_batch(lengths, n_features=2, seed=0, pad_value=0.0):
-    g = torch.Generator().manual_seed(seed)
-    seqs = [torch.randn(n, n_features, generator=g) for n in lengths]
-    x = nn.utils.rnn.pad_sequence(seqs, batch_first=True, padding_value=pad_value)
-    return seqs, x, torch.tensor(lengths)
+FAST = fast(hidden_size=4, batch_size=8)
 
 
 def _encoders(n_features=2):
@@ -68,10 +62,10 @@ def test_sequence_scores_the_same_alone_or_in_padded_batch(name):
     # training steps give batch norm non-trivial running statistics
     enc.train()
     for seed in range(3):
-        enc(*_ragged_batch(lengths, seed=seed + 1)[1:])
+        enc(*ragged_batch(lengths, seed=seed + 1)[1:])
     enc.eval()
     # garbage at padded positions must not matter either
-    seqs, x, lens = _ragged_batch(lengths, pad_value=1e3)
+    seqs, x, lens = ragged_batch(lengths, pad_value=1e3)
     net = SequenceNet(2, 3, pooling=None)
     net.encoder = enc
     net.head = nn.Linear(enc.output_size, 3)
@@ -91,7 +85,7 @@ def test_sequence_scores_the_same_alone_or_in_padded_batch(name):
 
 def test_masked_batch_norm_uses_valid_steps_only():
     torch.manual_seed(0)
-    seqs, x, lengths = _ragged_batch([6, 2, 4], n_features=3, pad_value=50.0)
+    seqs, x, lengths = ragged_batch([6, 2, 4], n_features=3, pad_value=50.0)
     bn = MaskedBatchNorm1d(3, momentum=0.3)
     ref = nn.BatchNorm1d(3, momentum=0.3)
     with torch.no_grad():
@@ -117,7 +111,7 @@ def test_masked_batch_norm_uses_valid_steps_only():
     bn_cum = MaskedBatchNorm1d(3, momentum=None)
     ref_cum = nn.BatchNorm1d(3, momentum=None)
     for seed in range(3):
-        seqs, x, lengths = _ragged_batch([5, 3], n_features=3, seed=seed)
+        seqs, x, lengths = ragged_batch([5, 3], n_features=3, seed=seed)
         bn_cum(x.transpose(1, 2), lengths_to_mask(lengths))
         ref_cum(torch.cat(seqs).T[None])
     torch.testing.assert_close(bn_cum.running_var, ref_cum.running_var)
@@ -205,7 +199,8 @@ def test_classifier_shapes(cell, kind):
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
     assert clf.predict(X).shape == (24,)
     assert clf.net_.module_.pooling.mode == "mean"
-    assert clf.n_features_in_ == (1 if kind == "univariate" else 2)
+    # a 2-D array: its column count, as in scikit-learn; else features per step
+    assert clf.n_features_in_ == (X.shape[1] if kind == "univariate" else 2)
     if kind == "ragged":
         # longer than any training sequence (LSTM-FCN resamples its LSTM input)
         long = np.random.default_rng(1).normal(size=(40, 2)).astype("float32")

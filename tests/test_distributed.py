@@ -19,20 +19,11 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_validate
 from skorch.callbacks import Callback
 
+from conftest import fast, make_ragged_xy
 from sklearn_seq import SequenceClassifier
 from sklearn_seq.estimators._threads import dask_worker_threads, limit_torch_threads
 
-FAST = {"hidden_size": 4, "max_epochs": 2, "batch_size": 16, "random_state": 0}
-
-
-def _ragged(n=40, seed=0):
-    rng = np.random.default_rng(seed)
-    X = [
-        rng.normal(size=(int(t), 2)).astype(np.float32)
-        for t in rng.integers(3, 9, size=n)
-    ]
-    y = np.array(["up" if x[:, 0].sum() > 0 else "down" for x in X])
-    return X, y
+FAST = fast(hidden_size=4)
 
 
 # -- thread budget (no Dask needed) -------------------------------------------
@@ -93,7 +84,7 @@ def test_fit_runs_with_the_worker_budget(monkeypatch):
     monkeypatch.setattr(
         clf, "_build_callbacks", lambda: [*original(), ("probe", _ProbeCallback(seen))]
     )
-    X, y = _ragged(20)
+    X, y = make_ragged_xy(20, labels=("down", "up"))
     before = torch.get_num_threads()
     clf.fit(X, y)
     assert seen and set(seen) == {1}
@@ -134,7 +125,7 @@ def _probe_worker():
 def test_grid_search_on_dask_equals_local_run(dask_client):
     from distributed import get_task_stream
 
-    X, y = _ragged()
+    X, y = make_ragged_xy(40, labels=("down", "up"))
     grid = {"hidden_size": [4, 8], "lr": [1e-2, 3e-2]}
     local = GridSearchCV(SequenceClassifier(**FAST), grid, cv=2).fit(X, y)
     with get_task_stream(dask_client) as tasks, parallel_backend("dask"):
@@ -158,7 +149,7 @@ def test_grid_search_on_dask_equals_local_run(dask_client):
 
 
 def test_cross_validate_on_dask_returns_picklable_fitted_models(dask_client):
-    X, y = _ragged()
+    X, y = make_ragged_xy(40, labels=("down", "up"))
     clf = SequenceClassifier(**FAST)
     local = cross_validate(clf, X, y, cv=2, return_estimator=True)
     with parallel_backend("dask"):
@@ -170,7 +161,7 @@ def test_cross_validate_on_dask_returns_picklable_fitted_models(dask_client):
 
 
 def test_fitted_model_predicts_on_a_worker(dask_client):
-    X, y = _ragged()
+    X, y = make_ragged_xy(40, labels=("down", "up"))
     clf = SequenceClassifier(**FAST).fit(X, y)
     # pickled in, predicts in another process, result pickled back
     remote = dask_client.submit(clf.predict_proba, X, pure=False).result()

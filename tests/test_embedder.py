@@ -9,6 +9,7 @@ from scipy.interpolate import interp1d
 from scipy.optimize import brentq
 from scipy.spatial.distance import pdist
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.neighbors import KNeighborsClassifier
@@ -200,6 +201,29 @@ def test_reproducible_and_clone(task):
     assert est.get_params()["criterion__margin"] == 0.3
     b = est.fit(X_tr[:60], y_tr[:60]).transform(X_te[:5])
     np.testing.assert_array_equal(a, b)
+
+
+def test_every_method_before_fit_raises_not_fitted(task):
+    X = task[0][:4]
+    emb = SequenceEmbedder()
+    # predict and decision_function raised AttributeError('threshold_')
+    for method, arg in [
+        ("predict", (X, X)),
+        ("decision_function", (X, X)),
+        ("pair_distances", (X, X)),
+        ("transform", X),
+    ]:
+        with pytest.raises(NotFittedError):
+            getattr(emb, method)(arg)
+
+
+def test_dtype_tag_matches_float32_output(task, fitted):
+    # the network computes in float32: float32 is preserved, float64 is not
+    tags = fitted.__sklearn_tags__().transformer_tags
+    assert tags.preserves_dtype == ["float32"]
+    X = task[2][:3]
+    assert fitted.transform(X.astype(np.float32)).dtype == np.float32
+    assert fitted.transform(X.astype(np.float64)).dtype == np.float32
 
 
 def test_fit_errors():

@@ -126,3 +126,39 @@ def test_to_torchscript_reports_disagreement(clf, data, tmp_path, monkeypatch):
     monkeypatch.setattr(torch.jit, "trace", failing_trace)
     with pytest.raises(ValueError, match=r"could not be traced.*unsupported op"):
         to_torchscript(clf, tmp_path / "m.pt", X[:10])
+
+
+@pytest.mark.parametrize("char_embedding_dim", [None, 4])
+def test_to_torchscript_tagger_fitted_on_token_strings(char_embedding_dim, tmp_path):
+    from sklearn_seq import SequenceTagger
+
+    X = [["Anna", "lives", "in", "Paris"], ["Paris", "is", "big"]] * 4
+    y = [["B", "O", "O", "B"], ["B", "O", "O"]] * 4
+    tagger = SequenceTagger(
+        hidden_size=4,
+        embedding_dim=4,
+        char_embedding_dim=char_embedding_dim,
+        char_n_filters=3,
+        max_epochs=1,
+        random_state=0,
+    ).fit(X, y)
+    # the token strings used to fail in the private _validate_X
+    path = tmp_path / "tagger.pt"
+    to_torchscript(tagger, path, X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        loaded = torch.jit.load(str(path))
+    # the exported network takes ids, mapped as its Notes say
+    if char_embedding_dim is None:
+        ids = [tagger.vocabulary_.get(t.lower(), 1) for t in ["Anna", "is", "big"]]
+    else:
+        ids = [tagger.surface_vocabulary_.get(t, 1) for t in ["Anna", "is", "big"]]
+    with torch.inference_mode():
+        scores = loaded(torch.tensor([ids]), torch.tensor([3]))
+    proba = torch.softmax(scores[0].double(), dim=-1).numpy()
+    np.testing.assert_allclose(
+        proba, tagger.predict_proba([["Anna", "is", "big"]])[0], atol=1e-5
+    )
+    if char_embedding_dim is not None:
+        with pytest.raises(ValueError, match="tokens unseen in fit"):
+            to_torchscript(tagger, tmp_path / "t2.pt", [["Bob", "is", "in", "Rome"]])

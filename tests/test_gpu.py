@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import fast, make_ragged_xy
 from sklearn_seq import SequenceClassifier, SequenceRegressor
 from sklearn_seq.data import BucketLoader, SequenceDataset
 from sklearn_seq.estimators import _base
@@ -24,24 +25,14 @@ from sklearn_seq.exceptions import DeviceWarning
 from sklearn_seq.utils import check_sequences
 from sklearn_seq.utils._param_validation import InvalidParameterError
 
-FAST = {"hidden_size": 8, "max_epochs": 3, "batch_size": 16, "random_state": 0}
+FAST = fast(max_epochs=3)
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no cuda device")
-
-
-def _ragged(n=48, seed=0):
-    rng = np.random.default_rng(seed)
-    X = [
-        rng.normal(size=(int(t), 3)).astype(np.float32)
-        for t in rng.integers(3, 12, size=n)
-    ]
-    y = np.array([int(x[:, 0].sum() > 0) for x in X])
-    return X, y
 
 
 # -- parameter validation and CPU fallback ---------------------------------
 @pytest.mark.parametrize("amp", ["fp32", "float16", 1, None])
 def test_amp_is_validated(amp):
-    X, y = _ragged(16)
+    X, y = make_ragged_xy(16, 3, lengths=(3, 12))
     with pytest.raises(InvalidParameterError, match="'amp' parameter"):
         SequenceClassifier(amp=amp, **FAST).fit(X, y)
 
@@ -49,7 +40,7 @@ def test_amp_is_validated(amp):
 @pytest.mark.parametrize("Est", [SequenceClassifier, SequenceRegressor])
 @pytest.mark.parametrize("amp", [True, "bf16", "fp16"])
 def test_amp_on_cpu_warns_and_trains_in_float32(Est, amp):
-    X, y = _ragged()
+    X, y = make_ragged_xy(48, 3, lengths=(3, 12))
     ref = Est(**FAST).fit(X, y)
     with pytest.warns(DeviceWarning, match="needs a CUDA device") as record:
         est = Est(amp=amp, **FAST).fit(X, y)
@@ -60,14 +51,14 @@ def test_amp_on_cpu_warns_and_trains_in_float32(Est, amp):
 
 
 def test_amp_false_does_not_warn():
-    X, y = _ragged(16)
+    X, y = make_ragged_xy(16, 3, lengths=(3, 12))
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeviceWarning)
         SequenceClassifier(amp=False, **FAST).fit(X, y)
 
 
 def test_auto_device_without_cuda_falls_back_with_warning():
-    X, y = _ragged(16)
+    X, y = make_ragged_xy(16, 3, lengths=(3, 12))
     with (
         mock.patch("torch.cuda.is_available", return_value=False),
         pytest.warns(DeviceWarning),
@@ -86,7 +77,7 @@ def test_grad_scaler_path_equals_float32_training(monkeypatch, max_grad_norm):
     # scaling by a power of two and unscaling is exact, so the scaled path
     # must give the float32 weights; plain SGD (no Adam normalisation) makes
     # a wrong gradient scale visible, with and without clipping
-    X, y = _ragged()
+    X, y = make_ragged_xy(48, 3, lengths=(3, 12))
     params = dict(optimizer="sgd", lr=0.5, max_grad_norm=max_grad_norm, **FAST)
     ref = SequenceClassifier(**params).fit(X, y)
     _force_policy(monkeypatch, None, True)
@@ -104,7 +95,7 @@ def test_grad_scaler_path_equals_float32_training(monkeypatch, max_grad_norm):
 def test_grad_scaler_overflow_skips_steps_without_nan_guard(monkeypatch):
     # a scale of 2**127 overflows float32 gradients: the scaler must skip
     # those steps and back off, and the NaN guard must not call it divergence
-    X, y = _ragged()
+    X, y = make_ragged_xy(48, 3, lengths=(3, 12))
     X = [100 * x for x in X]
     _force_policy(monkeypatch, None, True)
     monkeypatch.setattr(
@@ -122,7 +113,7 @@ def test_grad_scaler_overflow_skips_steps_without_nan_guard(monkeypatch):
 
 
 def test_autocast_path_trains_close_to_float32(monkeypatch):
-    X, y = _ragged()
+    X, y = make_ragged_xy(48, 3, lengths=(3, 12))
     ref = SequenceClassifier(**FAST).fit(X, y)
     _force_policy(monkeypatch, torch.bfloat16, False)
     clf = SequenceClassifier(amp="bf16", **FAST).fit(X, y)
@@ -159,7 +150,7 @@ def test_bucket_loader_pins_every_batch_tensor(monkeypatch):
 
 
 def test_cpu_fit_does_not_pin():
-    X, y = _ragged(16)
+    X, y = make_ragged_xy(16, 3, lengths=(3, 12))
     clf = SequenceClassifier(**FAST).fit(X, y)
     assert clf.net_.iterator_train__pin_memory is False
     assert clf.net_.iterator_valid__pin_memory is False
@@ -169,7 +160,7 @@ def test_cpu_fit_does_not_pin():
 @pytest.mark.gpu
 @needs_cuda
 def test_cuda_batches_are_pinned_and_auto_picks_cuda():
-    X, y = _ragged()
+    X, y = make_ragged_xy(48, 3, lengths=(3, 12))
     clf = SequenceClassifier(device="auto", **FAST).fit(X, y)
     assert clf.net_.device.startswith("cuda")
     assert clf.net_.iterator_train__pin_memory is True
@@ -186,7 +177,7 @@ def test_cuda_batches_are_pinned_and_auto_picks_cuda():
 @pytest.mark.gpu
 @needs_cuda
 def test_cuda_float32_matches_cpu():
-    X, y = _ragged()
+    X, y = make_ragged_xy(48, 3, lengths=(3, 12))
     cpu = SequenceClassifier(**FAST).fit(X, y).predict_proba(X)
     gpu = SequenceClassifier(device="cuda", **FAST).fit(X, y).predict_proba(X)
     np.testing.assert_allclose(gpu, cpu, atol=1e-3)
@@ -197,7 +188,7 @@ def test_cuda_float32_matches_cpu():
 @pytest.mark.parametrize("Est", [SequenceClassifier, SequenceRegressor])
 @pytest.mark.parametrize("amp", [True, "bf16", "fp16"])
 def test_cuda_amp_fits_and_predicts_close_to_float32(Est, amp):
-    X, y = _ragged(96)
+    X, y = make_ragged_xy(96, 3, lengths=(3, 12))
     params = {**FAST, "hidden_size": 32, "device": "cuda"}
     ref = Est(**params).fit(X, y)
     with warnings.catch_warnings():
@@ -226,7 +217,7 @@ def test_cuda_amp_fits_and_predicts_close_to_float32(Est, amp):
 @pytest.mark.gpu
 @needs_cuda
 def test_cuda_amp_model_unpickles_and_predicts_on_cpu():
-    X, y = _ragged()
+    X, y = make_ragged_xy(48, 3, lengths=(3, 12))
     clf = SequenceClassifier(device="cuda", amp="fp16", **FAST).fit(X, y)
     proba = clf.predict_proba(X)
     blob = pickle.dumps(clf)

@@ -18,13 +18,14 @@ from sklearn.model_selection import (
 from sklearn.utils.class_weight import compute_class_weight
 from torch import nn
 
+from conftest import fast
 from sklearn_seq import SequenceClassifier
 from sklearn_seq.datasets import make_sequence_classification
 from sklearn_seq.losses import FocalLoss, TripletLoss
 from sklearn_seq.metrics import get_scorer, make_cost_scorer
 from sklearn_seq.resampling import SequenceSampler
 
-TINY = {"hidden_size": 4, "max_epochs": 2, "batch_size": 32, "random_state": 0}
+TINY = fast(hidden_size=4, batch_size=32)
 
 
 def _imbalanced(n=80, minority=0.15, seed=0, **kw):

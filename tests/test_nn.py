@@ -4,6 +4,7 @@ import pytest
 import torch
 from torch import nn
 
+from conftest import ragged_batch
 from sklearn_seq.nn import (
     RecurrentEncoder,
     SequenceNet,
@@ -11,13 +12,6 @@ from sklearn_seq.nn import (
     last_valid_step,
     lengths_to_mask,
 )
-
-
-def _ragged_batch(lengths, n_features=3, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    seqs = [torch.randn(n, n_features, generator=g) for n in lengths]
-    x = nn.utils.rnn.pad_sequence(seqs, batch_first=True)
-    return seqs, x, torch.tensor(lengths)
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -30,7 +24,7 @@ def test_last_state_of_padded_batch_equals_each_sequence_alone(
     enc = RecurrentEncoder(
         3, hidden_size=5, num_layers=num_layers, cell=cell, bidirectional=bidirectional
     )
-    seqs, x, lengths = _ragged_batch([7, 2, 5, 1])
+    seqs, x, lengths = ragged_batch([7, 2, 5, 1], n_features=3)
     pooled = last_valid_step(enc(x, lengths), lengths, bidirectional)
     # reference: torch's own final hidden state, one sequence at a time
     for i, s in enumerate(seqs):
@@ -45,7 +39,7 @@ def test_last_state_of_padded_batch_equals_each_sequence_alone(
 def test_padded_outputs_zero_and_valid_outputs_match_packed(bidirectional):
     torch.manual_seed(0)
     enc = RecurrentEncoder(3, hidden_size=4, cell="gru", bidirectional=bidirectional)
-    _, x, lengths = _ragged_batch([6, 3, 1])
+    _, x, lengths = ragged_batch([6, 3, 1], n_features=3)
     out = enc(x, lengths)
     mask = lengths_to_mask(lengths)
     assert torch.all(out[~mask] == 0)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from scipy.special import softmax
 
+from conftest import make_ragged
 from sklearn_seq import SequenceClassifier, SequenceRegressor
 from sklearn_seq.export import quantize, to_onnx
 
@@ -35,19 +36,11 @@ def _run(path, x, lengths):
     return session.run(None, {"x": x, "lengths": lengths})[0]
 
 
-def _ragged(n, seed=0, n_features=2):
-    rng = np.random.default_rng(seed)
-    return [
-        rng.normal(size=(t, n_features)).astype(np.float32)
-        for t in rng.integers(2, 9, n)
-    ]
-
-
 @pytest.mark.parametrize(
     "cell, pooling", [("lstm", "last"), ("gru", "mean"), ("fcn", "max")]
 )
 def test_onnx_agrees_with_the_float_model(tmp_path, cell, pooling):
-    X = _ragged(30)
+    X = make_ragged(30, lengths=(2, 9))
     y = np.arange(30) % 3
     clf = SequenceClassifier(
         cell=cell,
@@ -62,7 +55,7 @@ def test_onnx_agrees_with_the_float_model(tmp_path, cell, pooling):
     onnx.checker.check_model(model)
     assert [i.name for i in model.graph.input] == ["x", "lengths"]
     # new data, other batch size and other padded length than in the export
-    X_new = _ragged(11, seed=1)
+    X_new = make_ragged(11, lengths=(2, 9), seed=1)
     lengths = np.array([len(s) for s in X_new])
     x = np.zeros((len(X_new), lengths.max(), 2), np.float32)
     for i, s in enumerate(X_new):
@@ -93,7 +86,7 @@ def test_onnx_regressor_and_token_input(tmp_path):
 
 
 def test_onnx_clear_errors(tmp_path):
-    X = _ragged(12)
+    X = make_ragged(12, lengths=(2, 9))
     clf = SequenceClassifier(hidden_size=4, max_epochs=1, random_state=0)
     with pytest.raises(TypeError, match="fitted sklearn_seq estimator"):
         to_onnx(clf, tmp_path / "a.onnx", X)
@@ -110,7 +103,7 @@ def test_onnx_clear_errors(tmp_path):
 
 
 def test_onnx_missing_package_message(tmp_path, monkeypatch):
-    X = _ragged(8)
+    X = make_ragged(8, lengths=(2, 9))
     clf = SequenceClassifier(hidden_size=4, max_epochs=1, random_state=0)
     clf.fit(X, np.arange(8) % 2)
     monkeypatch.setitem(sys.modules, "onnx", None)

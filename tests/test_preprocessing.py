@@ -342,7 +342,7 @@ def test_scaler_inverse_round_trip(lengths, n_features, seed):
 def test_scaler_errors():
     rng = np.random.RandomState(0)
     scaler = SequenceScaler().fit(rng.normal(size=(3, 4, 2)))
-    with pytest.raises(ValueError, match=r"3 features per step.*fitted with 2"):
+    with pytest.raises(ValueError, match=r"3 features per step.*expecting 2"):
         scaler.transform(rng.normal(size=(3, 4, 3)))
     with pytest.raises(SequenceValidationError, match="token id"):
         SequenceScaler().fit([[1, 2, 3], [4, 5]])

@@ -290,6 +290,25 @@ def test_score_is_token_accuracy():
     assert tagger.score(X, y) == pytest.approx(expected)
 
 
+def test_score_validates_sample_weight():
+    X, y = _token_task(n=6)
+    tagger = SequenceTagger(**FAST).fit(X, y)
+    # extra weights were ignored, NaN weights gave a NaN score
+    with pytest.raises(ValueError, match=r"sample_weight\.shape"):
+        tagger.score(X, y, sample_weight=np.ones(7))
+    with pytest.raises(ValueError, match="NaN"):
+        tagger.score(X, y, sample_weight=[1, np.nan, 1, 1, 1, 1])
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        tagger.score(X, y, sample_weight=np.zeros(6))
+    w = np.arange(1.0, 7.0)
+    pred = tagger.predict(X)
+    hits = [np.mean(np.array(p) == np.array(t)) for p, t in zip(pred, y)]
+    steps = np.array([len(t) for t in y])
+    assert tagger.score(X, y, sample_weight=w) == pytest.approx(
+        np.sum(np.array(hits) * steps * w) / np.sum(steps * w)
+    )
+
+
 def test_params_and_docstring():
     tagger = SequenceTagger()
     params = tagger.get_params()

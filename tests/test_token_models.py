@@ -9,6 +9,7 @@ import torch
 from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
 
+from conftest import fast
 from sklearn_seq import SequenceClassifier, SequenceRegressor, SequenceTagger
 from sklearn_seq.estimators._embedder import SequenceEmbedder
 from sklearn_seq.estimators._seq2seq import Seq2SeqEstimator
@@ -19,7 +20,7 @@ from sklearn_seq.nn.tagger import CharCNN
 from sklearn_seq.preprocessing import TextVectorizer
 from sklearn_seq.preprocessing._text import OOV_ID as TEXT_OOV_ID
 
-FAST = {"hidden_size": 8, "embedding_dim": 8, "max_epochs": 2, "random_state": 0}
+FAST = fast(embedding_dim=8, batch_size=32)  # 32: the estimators' default
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -3,8 +3,10 @@
 """Stop training cleanly when the loss or the gradients stop being finite."""
 
 import math
+import warnings
 
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
 __all__ = ["NaNGuard", "TrainingDivergedError"]
@@ -51,7 +53,13 @@ class NaNGuard(Callback):
     finite values) and :class:`TrainingDivergedError` is raised at the end of
     the batch, naming the epoch, the batch, the loss and the fixes that
     usually help (a lower ``lr``, gradient clipping with ``max_grad_norm``).
-    A non-finite validation loss raises the same error.
+    A non-finite validation loss raises the same error. A training loss that
+    stays finite but grows by orders of magnitude (an epoch's mean above
+    ``growth_warning`` times the first batch's loss of the ``fit`` call) gives
+    a :class:`~sklearn.exceptions.ConvergenceWarning` naming ``lr`` and
+    ``max_grad_norm``, once per call: with ``lr=1e6`` a classifier's loss went
+    from 0.7 to 3e6 while its probabilities saturated, and training ran to
+    the end in silence.
 
     skorch only catches ``KeyboardInterrupt`` in its training loop, so the
     error reaches the caller of ``fit``. The sklearn_seq estimators add this
@@ -64,6 +72,9 @@ class NaNGuard(Callback):
     check_gradients : bool, default=True
         Also check the gradients before each optimizer step (one fused norm
         per batch). With False only the loss is checked, after the step.
+    growth_warning : float or None, default=100.0
+        Warn when an epoch's mean training loss exceeds this many times the
+        loss of the first training batch of the call. None never warns.
 
     Attributes
     ----------
@@ -90,14 +101,38 @@ class NaNGuard(Callback):
     (2,)
     """
 
-    def __init__(self, check_gradients=True):
+    def __init__(self, check_gradients=True, growth_warning=100.0):
         self.check_gradients = check_gradients
+        self.growth_warning = growth_warning
 
     def initialize(self):
         self.epoch_ = 0
         self.batch_ = 0
         self._bad_grad = None
+        self._first_loss = None
+        self._warned = False
         return self
+
+    def on_train_begin(self, net, **kwargs):
+        # one reference loss and at most one warning per fit / partial_fit call
+        self._first_loss = None
+        self._warned = False
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.growth_warning is None or self._warned or not self._first_loss:
+            return
+        loss = net.history[-1].get("train_loss")
+        if loss is None or not loss > self.growth_warning * self._first_loss:
+            return
+        self._warned = True
+        warnings.warn(
+            f"The training loss grew from {self._first_loss:.3g} (first batch) "
+            f"to {loss:.3g} (epoch {len(net.history)}): training is diverging. "
+            f"Lower the learning rate (lr is {getattr(net, 'lr', '?')}), clip "
+            "the gradients (max_grad_norm=1.0), or scale the inputs and targets.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
 
     def on_epoch_begin(self, net, **kwargs):
         self.epoch_ = len(net.history)
@@ -138,6 +173,8 @@ class NaNGuard(Callback):
         value = float(loss) if loss is not None else math.nan
         bad_grad, self._bad_grad = self._bad_grad, None
         if math.isfinite(value) and bad_grad is None:
+            if training and self._first_loss is None and value > 0:
+                self._first_loss = value
             return
         where = (
             f"epoch {self.epoch_}, batch {self.batch_}"

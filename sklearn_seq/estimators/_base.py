@@ -11,6 +11,7 @@ per-sample fetching and collation is where a plain skorch net loses time.
 
 import contextlib
 import copy
+import functools
 import inspect
 import warnings
 from numbers import Integral, Real
@@ -44,9 +45,15 @@ from sklearn_seq.nn import (
     recompute_batchnorm_stats,
 )
 from sklearn_seq.utils import check_sequences
-from sklearn_seq.utils._param_validation import Interval, StrOptions
+from sklearn_seq.utils._param_validation import (
+    Interval,
+    IntervalNotBool,
+    InvalidParameterError,
+    StrOptions,
+)
+from sklearn_seq.utils._sequences import check_n_features_in, n_features_in
 
-__all__ = ["BaseSequenceNet"]
+__all__ = ["BaseSequenceNet", "atomic_fit"]
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -61,7 +68,13 @@ _OPTIMIZERS = {
 #: own nested routing applies; otherwise the value lands in ``<prefix>_params``.
 _ROUTED_PREFIXES = ("criterion", "optimizer", "iterator_train")
 
+#: Counts (sizes, epochs): ints >= 1, booleans refused (``batch_size=True``
+#: would otherwise be read as 1).
+_POSITIVE_INT = IntervalNotBool(Integral, 1, None, closed="left")
+
 _DEFAULT_EMBEDDING_DIM = 32
+#: Token ids above this must not be mostly unused (see _check_vocab_size).
+_MAX_SPARSE_VOCAB = 1_000_000
 _PREDICT_BATCH_SIZE = 256
 
 
@@ -93,6 +106,18 @@ def resolve_device(device):
             f"device={device!r} is not a valid torch device; use 'cpu', 'cuda', "
             "'cuda:N' or 'auto'."
         ) from exc
+    if dev.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise ValueError(
+                f"device={device!r} was requested but MPS is not available "
+                f"(torch {torch.__version__}). Use device='cpu' or device='auto'."
+            )
+        return str(dev)
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(
+            f"device={device!r} is a torch device type sklearn_seq does not run "
+            "on; use 'cpu', 'cuda', 'cuda:N', 'mps' (Apple GPUs) or 'auto'."
+        )
     if dev.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError(
@@ -126,7 +151,7 @@ def _amp_policy(amp, device):
             f"amp={amp!r} needs a CUDA device but the estimator runs on "
             f"{device!r}; training in float32 instead.",
             DeviceWarning,
-            stacklevel=5,
+            stacklevel=6,  # fit's caller: _fit_context, atomic_fit, fit, _fit_net
         )
         return None, False
     if amp == "fp16":
@@ -147,6 +172,42 @@ def _to_device(tensor, device):
     if device is None:  # placement left to someone else (e.g. Accelerate)
         return tensor
     return tensor.to(device, non_blocking=tensor.is_pinned())
+
+
+def atomic_fit(fit):
+    """Make a ``fit`` method all-or-nothing (see ``_fit_transaction``).
+
+    A fit that raises leaves the estimator exactly as it was: a fitted one
+    keeps its model and attributes, an unfitted one stays unfitted. The one
+    exception is documented: when training diverges
+    (:class:`~sklearn_seq.callbacks.TrainingDivergedError`) the estimator
+    keeps the network at its last finite (or best) weights, usable.
+    """
+
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        with self._fit_transaction():
+            return fit(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _net_state(net):
+    """Copies of what a continued fit changes in place in a skorch net."""
+    state = {"history": len(net.history)}
+    for name in ("module_", "optimizer_", "criterion_"):
+        part = getattr(net, name, None)
+        if part is not None and hasattr(part, "state_dict"):
+            state[name] = copy.deepcopy(part.state_dict())
+    return state
+
+
+def _restore_net_state(net, state):
+    for name, saved in state.items():
+        if name != "history":
+            getattr(net, name).load_state_dict(saved)
+    while len(net.history) > state["history"]:
+        net.history.pop()
 
 
 class _SeqNet(NeuralNet):
@@ -277,15 +338,15 @@ class BaseSequenceNet(BaseEstimator):
 
     _parameter_constraints: dict = {
         "cell": [StrOptions(set(CELLS))],
-        "hidden_size": [Interval(Integral, 1, None, closed="left")],
-        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "hidden_size": [_POSITIVE_INT],
+        "num_layers": [_POSITIVE_INT],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "pooling": [None, StrOptions({"last", "mean", "max", "attention"})],
-        "n_filters": [None, Interval(Integral, 1, None, closed="left"), tuple, list],
-        "kernel_sizes": [None, Interval(Integral, 1, None, closed="left"), tuple, list],
-        "dilations": [None, Interval(Integral, 1, None, closed="left"), tuple, list],
-        "embedding_dim": [None, Interval(Integral, 1, None, closed="left")],
+        "n_filters": [None, _POSITIVE_INT, tuple, list],
+        "kernel_sizes": [None, _POSITIVE_INT, tuple, list],
+        "dilations": [None, _POSITIVE_INT, tuple, list],
+        "embedding_dim": [None, _POSITIVE_INT],
         "embedding_dropout": [None, Interval(Real, 0, 1, closed="left")],
         "word_dropout": [Interval(Real, 0, 1, closed="left")],
         "criterion": [None, callable],
@@ -296,12 +357,12 @@ class BaseSequenceNet(BaseEstimator):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "lr_schedule": [None, StrOptions({"cosine", "plateau"})],
         "weight_averaging": [None, StrOptions({"auto", "swa"})],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [_POSITIVE_INT],
+        "batch_size": [_POSITIVE_INT],
         "max_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [_POSITIVE_INT],
         "device": [str],
         "amp": ["boolean", StrOptions({"bf16", "fp16"})],
         "random_state": ["random_state"],
@@ -360,12 +421,10 @@ class BaseSequenceNet(BaseEstimator):
         seqs = check_sequences(X)
         if reset:
             self.input_kind_ = seqs.kind
+            self.n_features_in_ = n_features_in(seqs)
+            self.vocab_size_ = None
             if seqs.is_tokens:
-                self.vocab_size_ = int(seqs.values.max()) + 1
-                self.n_features_in_ = 1
-            else:
-                self.vocab_size_ = None
-                self.n_features_in_ = seqs.n_features
+                self.vocab_size_ = self._check_vocab_size(seqs)
             return seqs
         fitted_tokens = self.input_kind_ == "tokens"
         if seqs.is_tokens != fitted_tokens:
@@ -386,20 +445,36 @@ class BaseSequenceNet(BaseEstimator):
                     f"ids seen in fit are < {self.vocab_size_}. Map unseen tokens "
                     "to an out-of-vocabulary id (TextVectorizer does)."
                 )
-        elif seqs.n_features != self.n_features_in_:
-            hint = ""
-            if seqs.kind == "univariate":
-                hint = (
-                    " A 2-D array is read as univariate sequences (n_samples, "
-                    "n_timesteps); pass one multivariate sequence x as x[None] "
-                    "or [x]."
-                )
-            raise ValueError(
-                f"X has {seqs.n_features} features per step, but "
-                f"{type(self).__name__} is expecting {self.n_features_in_} "
-                f"features per step as input.{hint}"
+        else:
+            check_n_features_in(
+                self, seqs, fitted_univariate=self.input_kind_ == "univariate"
             )
         return seqs
+
+    def _check_vocab_size(self, seqs):
+        """Rows of the embedding table: the largest id + 1, if it is sensible.
+
+        One stray id of 2e6 among a few thousand would allocate a table of
+        2e6 rows (with gradients and Adam's state, ~1 GB at 32 dimensions).
+        """
+        n_rows = int(seqs.values.max()) + 1
+        if n_rows <= _MAX_SPARSE_VOCAB:
+            return n_rows
+        n_distinct = len(np.unique(seqs.values))
+        if n_rows > 10 * n_distinct:
+            dim = getattr(self, "embedding_dim", None) or _DEFAULT_EMBEDDING_DIM
+            table = n_rows * dim * 4 / 2**20
+            step = int(np.argmax(seqs.values))
+            sample = int(np.searchsorted(np.cumsum(seqs.lengths), step, side="right"))
+            raise ValueError(
+                f"X holds token ids up to {n_rows - 1} (in X[{sample}]) but only "
+                f"{n_distinct} distinct ids: the embedding table would have "
+                f"{n_rows:,} rows ({table:,.0f} MiB at embedding_dim={dim}, about "
+                "4x that with gradients and optimizer state). Map the tokens to "
+                "ids 1..V, e.g. with sklearn_seq.preprocessing.TextVectorizer, "
+                "or remap your ids with np.unique(..., return_inverse=True)."
+            )
+        return n_rows
 
     _class_noun = "classes"  # how error messages name the labels
 
@@ -425,9 +500,19 @@ class BaseSequenceNet(BaseEstimator):
                 f"class_weight has labels {sorted(map(str, unknown))} that are not "
                 f"in the training {self._class_noun} {self.classes_.tolist()}."
             )
-        return np.array(
+        weights = np.array(
             [float(self.class_weight.get(c, 1.0)) for c in self.classes_.tolist()]
         )
+        bad = ~np.isfinite(weights) | (weights < 0)
+        if bad.any():
+            label = self.classes_[int(np.argmax(bad))]
+            label = label.item() if isinstance(label, np.generic) else label
+            raise ValueError(
+                f"class_weight[{label!r}] is {weights[bad][0]}; class weights must "
+                "be finite and >= 0 (a negative weight makes training maximise "
+                "that class's loss)."
+            )
+        return weights
 
     def _build_module(self, seqs, n_outputs):
         tokens = seqs.is_tokens
@@ -564,6 +649,108 @@ class BaseSequenceNet(BaseEstimator):
             )
         return None
 
+    @contextlib.contextmanager
+    def _fit_transaction(self):
+        """Restore the estimator's state when the fit in the block raises.
+
+        The attributes are restored as they were (a new network is built in
+        a new object, so the previous ``net_`` is untouched); a continued fit
+        (``warm_start``, ``partial_fit``) trains the fitted network in place,
+        so its weights, optimizer state and history are copied first.
+        """
+        before = dict(self.__dict__)
+        net = before.get("net_")
+        saved = (
+            _net_state(net) if net is not None and self._continues_training() else None
+        )
+        try:
+            yield
+        except TrainingDivergedError:
+            raise  # documented: the diverged network is kept, usable
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            if saved is not None:
+                _restore_net_state(net, saved)
+            raise
+
+    def _check_optimizer(self):
+        """The optimizer class, its parameters checked against its signature."""
+        optimizer = self.optimizer
+        if isinstance(optimizer, str):
+            optimizer = _OPTIMIZERS[optimizer]
+        if not (
+            isinstance(optimizer, type) and issubclass(optimizer, torch.optim.Optimizer)
+        ):
+            raise InvalidParameterError(
+                f"optimizer={self.optimizer!r} is not a torch optimizer; use one of "
+                f"{sorted(_OPTIMIZERS)} or a torch.optim.Optimizer subclass (e.g. "
+                "torch.optim.NAdam)."
+            )
+        params = inspect.signature(optimizer).parameters
+        if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            accepted = [name for name in params if name != "params"]
+            unknown = sorted(set(self.optimizer_params or {}) - set(accepted))
+            if unknown:
+                raise ValueError(
+                    f"optimizer__{unknown[0]} (in optimizer_params) is not a "
+                    f"parameter of {optimizer.__name__}, which takes "
+                    f"{', '.join(accepted)}."
+                )
+        return optimizer
+
+    def _check_sample_weight(self, sample_weight):
+        """Refuse negative weights: they make training maximise a loss."""
+        if sample_weight is None:
+            return
+        negative = np.asarray(sample_weight) < 0
+        if negative.any():
+            i = int(np.argmax(negative))
+            raise ValueError(
+                f"sample_weight[{i}] is {float(sample_weight[i])}; sample weights "
+                "must be >= 0 (0 leaves a sample out): the loss is a weighted "
+                "mean, so a negative weight makes training maximise that "
+                "sample's loss."
+            )
+
+    def _check_loader_params(self, n_samples):
+        """``iterator_train__*`` keys and values, and a non-empty epoch."""
+        user = self.iterator_train_params or {}
+        params = inspect.signature(self._loader_class).parameters
+        accepted = [name for name in params if name != "dataset"]
+        unknown = sorted(set(user) - set(accepted))
+        if unknown:
+            raise ValueError(
+                f"iterator_train__{unknown[0]} is not a parameter of "
+                f"{self._loader_class.__name__}, which takes {', '.join(accepted)}."
+            )
+        for name in ("batch_size", "bucket_size"):
+            value = user.get(name, 1)
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+                raise ValueError(
+                    f"iterator_train__{name} must be an int >= 1, got {value!r}."
+                )
+        padding = user.get("max_padding", 1.0)
+        if (
+            isinstance(padding, bool)
+            or not isinstance(padding, Real)
+            or not padding >= 1
+        ):
+            raise ValueError(
+                f"iterator_train__max_padding must be a number >= 1, got {padding!r}."
+            )
+        batch_size = user.get("batch_size", self.batch_size)
+        n_train = n_samples
+        if self.early_stopping:
+            n_train -= int(np.ceil(self.validation_fraction * n_samples))
+        if user.get("drop_last") and n_train < batch_size:
+            raise ValueError(
+                f"iterator_train__drop_last=True drops every batch: {n_train} "
+                f"training sequences are fewer than batch_size={batch_size}, so an "
+                "epoch would train on nothing. Lower batch_size or keep "
+                "drop_last=False."
+            )
+
     def _continues_training(self):
         """Whether this fit continues the fitted net (warm start or partial_fit)."""
         return hasattr(self, "net_") and (
@@ -576,6 +763,9 @@ class BaseSequenceNet(BaseEstimator):
     #: skorch net class and batch loader class; subclasses swap them
     _net_class = _SeqNet
     _loader_class = BucketLoader
+    # Train on random batches instead of length buckets: estimators whose loss
+    # is a mean over steps (the tagger) set this, see _fit_net.
+    _random_batches = False
 
     def _make_dataset(self, seqs, y, sample_weight):
         """The training dataset (subclasses add per-task targets)."""
@@ -603,6 +793,10 @@ class BaseSequenceNet(BaseEstimator):
         stratify=False,
         sample_weight=None,
     ):
+        # everything that can be refused is refused before any work
+        self._check_sample_weight(sample_weight)
+        self._check_loader_params(len(seqs))
+        optimizer = self._check_optimizer()
         if self._continues_training():
             return self._continue_net(seqs, y, n_outputs, sample_weight)
         device = resolve_device(self.device)
@@ -610,9 +804,6 @@ class BaseSequenceNet(BaseEstimator):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         cuda = device.startswith("cuda")
         devices = [torch.device(device).index or 0] if cuda else []
-        optimizer = self.optimizer
-        if isinstance(optimizer, str):
-            optimizer = _OPTIMIZERS[optimizer]
         dataset = self._make_dataset(seqs, y, sample_weight)
         train_split = None
         if self.early_stopping:
@@ -649,6 +840,14 @@ class BaseSequenceNet(BaseEstimator):
                 # PickupGestureWiimoteZ 0.587 -> 0.767 (bench_bn_ablation.py)
                 routed.setdefault("iterator_train__merge_last", True)
                 routed.setdefault("iterator_train__bucket_size", 1)
+            elif issubclass(self._loader_class, BucketLoader) and self._random_batches:
+                # measured: Japanese POS tagging 0.738 with length buckets,
+                # 0.749 with random batches, the plain loop's 0.748 (5 seeds,
+                # bench_parity.py). Likely causes: a loss averaged over the
+                # steps of a batch weighs each step by 1 / (steps in the
+                # batch), which length buckets make several times larger for
+                # short sentences; and batches that vary less between epochs
+                routed.setdefault("iterator_train__bucket_size", 1)
             if weight is not None:
                 weight = torch.as_tensor(weight, dtype=torch.float32)
             criterion = self._build_criterion(default_criterion, weight)
@@ -681,7 +880,13 @@ class BaseSequenceNet(BaseEstimator):
         return self
 
     def _run_net(self, net, train, dataset):
-        """Run ``train`` and keep the net usable when training diverges."""
+        """Run ``train``; keep the net on success, and when training diverges.
+
+        Divergence (:class:`TrainingDivergedError`) is documented to leave a
+        usable estimator: the weights of the last finite step, or the best
+        epoch's with early stopping. Any other error leaves the estimator as
+        it was before ``fit`` (see :meth:`_fit_transaction`).
+        """
         try:
             with limit_torch_threads():
                 train()
@@ -693,16 +898,19 @@ class BaseSequenceNet(BaseEstimator):
             es = dict(net.callbacks_).get("early_stopping")
             if es is not None and len(net.history):
                 es.on_train_end(net)
+            self._keep_net(net)
             raise
-        finally:
-            self.net_ = net
-            self.n_epochs_ = len(net.history)
-            # the generators' states, so that warm_start / partial_fit continue
-            # the same random streams as one long fit (dropout, shuffling)
-            self._torch_rng_state = torch.get_rng_state()
-            if str(net.device).startswith("cuda"):
-                self._cuda_rng_state = torch.cuda.get_rng_state(net.device)
+        self._keep_net(net)
         return self
+
+    def _keep_net(self, net):
+        self.net_ = net
+        self.n_epochs_ = len(net.history)
+        # the generators' states, so that warm_start / partial_fit continue
+        # the same random streams as one long fit (dropout, shuffling)
+        self._torch_rng_state = torch.get_rng_state()
+        if str(net.device).startswith("cuda"):
+            self._cuda_rng_state = torch.cuda.get_rng_state(net.device)
 
     def _recompute_bn_stats(self, net, dataset):
         """Exact batch-norm statistics of the training data, final weights.

@@ -13,7 +13,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from sklearn_seq.estimators._base import BaseSequenceNet, _PartialFitMixin
+from sklearn_seq.estimators._base import BaseSequenceNet, _PartialFitMixin, atomic_fit
 from sklearn_seq.estimators._docs import (
     AMP_PARAM,
     BN_STATS_PARAM,
@@ -174,6 +174,7 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
         return isinstance(cls, type) and issubclass(cls, torch.nn.BCEWithLogitsLoss)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def fit(self, X, y, sample_weight=None):
         """Fit the network on sequences ``X`` and labels ``y``.
 
@@ -281,6 +282,14 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
                 f"criterion={name} learns embeddings, not class scores; use it "
                 "with SequenceEmbedder, or pick CrossEntropyLoss / FocalLoss for "
                 "SequenceClassifier."
+            )
+        if name in ("NLLLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss"):
+            raise ValueError(
+                f"criterion={name} expects log-probabilities or distribution "
+                "parameters, but SequenceClassifier's network outputs logits: "
+                "training would drive the loss to minus infinity. Use "
+                "CrossEntropyLoss (NLLLoss on log_softmax of the logits), "
+                "BCEWithLogitsLoss or FocalLoss."
             )
         if name in ("MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss"):
             raise ValueError(

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from skorch.callbacks import PassthroughScoring
 
 from sklearn_seq.data import PKBatchLoader
-from sklearn_seq.estimators._base import BaseSequenceNet, _SeqNet
+from sklearn_seq.estimators._base import BaseSequenceNet, _SeqNet, atomic_fit
 from sklearn_seq.estimators._docs import (
     BN_STATS_PARAM,
     SHARED_ATTRIBUTES,
@@ -23,7 +23,7 @@ from sklearn_seq.estimators._docs import (
 )
 from sklearn_seq.losses import TripletLoss
 from sklearn_seq.metrics import make_verification_scorer, verification_pairs
-from sklearn_seq.utils._param_validation import Interval, _fit_context
+from sklearn_seq.utils._param_validation import IntervalNotBool, _fit_context
 
 __all__ = ["SequenceEmbedder"]
 
@@ -164,9 +164,9 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
 
     _parameter_constraints: dict = {
         **BaseSequenceNet._parameter_constraints,
-        "embedding_size": [Interval(Integral, 1, None, closed="left")],
+        "embedding_size": [IntervalNotBool(Integral, 1, None, closed="left")],
         "normalize": ["boolean"],
-        "samples_per_class": [Interval(Integral, 2, None, closed="left")],
+        "samples_per_class": [IntervalNotBool(Integral, 2, None, closed="left")],
     }
 
     def __init__(
@@ -247,6 +247,7 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
         return _EmbeddingModule(super()._build_module(seqs, n_outputs), self.normalize)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def fit(self, X, y):
         """Learn embeddings from sequences ``X`` and class labels ``y``.
 
@@ -293,6 +294,9 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
         )
         self.threshold_ = self._learn_threshold(seqs, codes)
         return self
+
+    #: task of sklearn_seq.utils.estimator_checks (pair input, class labels)
+    _sequence_task = "embedder"
 
     # hooks of BaseSequenceNet._fit_net: P classes x K samples per batch,
     # so that mining always finds positives, and active_fraction per epoch
@@ -396,6 +400,7 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
         ndarray of shape (n_pairs,)
             Scores.
         """
+        check_is_fitted(self)
         return self.threshold_ - self.pair_distances(X_pairs)
 
     def predict(self, X_pairs):
@@ -435,6 +440,9 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        # the network computes in float32 whatever the input dtype: float32
+        # input gives float32 embeddings, float64 input does not give float64
+        tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
 

@@ -7,7 +7,7 @@ import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from sklearn_seq.estimators._base import BaseSequenceNet, _PartialFitMixin
+from sklearn_seq.estimators._base import BaseSequenceNet, _PartialFitMixin, atomic_fit
 from sklearn_seq.estimators._docs import (
     AMP_PARAM,
     BN_STATS_PARAM,
@@ -151,6 +151,7 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
         self.recompute_bn_stats = recompute_bn_stats
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def fit(self, X, y, sample_weight=None):
         """Fit the network on sequences ``X`` and targets ``y``.
 
@@ -218,6 +219,7 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
         target = ((y2 - self.target_mean_) / self.target_scale_).astype(np.float32)
         if self._y_1d:
             target = target[:, 0]
+        self._check_criterion_task()
         self._fit_net(
             seqs,
             target,
@@ -226,6 +228,29 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
             sample_weight=sample_weight,
         )
         return self
+
+    def _check_criterion_task(self):
+        crit = self.criterion
+        if crit is None:
+            return
+        name = crit.__name__ if isinstance(crit, type) else type(crit).__name__
+        if name in (
+            "CrossEntropyLoss",
+            "NLLLoss",
+            "BCEWithLogitsLoss",
+            "BCELoss",
+            "FocalLoss",
+            "MultiMarginLoss",
+        ):
+            raise ValueError(
+                f"criterion={name} is a classification loss; SequenceRegressor "
+                "needs a regression loss on real-valued outputs (MSELoss, L1Loss, "
+                "HuberLoss, SmoothL1Loss). Use SequenceClassifier for labels."
+            )
+        if name in ("TripletLoss", "ContrastiveLoss"):
+            raise ValueError(
+                f"criterion={name} learns embeddings; use it with SequenceEmbedder."
+            )
 
     def predict(self, X):
         """Predicted targets, on the scale of the ``y`` seen in :meth:`fit`.

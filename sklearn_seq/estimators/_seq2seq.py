@@ -17,6 +17,7 @@ from sklearn_seq.estimators._base import (
     _PREDICT_BATCH_SIZE,
     BaseSequenceNet,
     _SeqNet,
+    atomic_fit,
 )
 from sklearn_seq.estimators._docs import SHARED_ATTRIBUTES, SHARED_PARAMS
 from sklearn_seq.metrics._sequence_output import token_accuracy_score
@@ -26,6 +27,7 @@ from sklearn_seq.utils import Sequences
 from sklearn_seq.utils._param_validation import (
     HasMethods,
     Interval,
+    IntervalNotBool,
     StrOptions,
     _fit_context,
 )
@@ -276,6 +278,8 @@ class Seq2SeqEstimator(BaseSequenceNet):
     """
 
     _net_class = _Seq2SeqNet
+    #: task of sklearn_seq.utils.estimator_checks (output sequences)
+    _sequence_task = "seq2seq"
 
     _parameter_constraints: dict = {
         **{
@@ -288,11 +292,14 @@ class Seq2SeqEstimator(BaseSequenceNet):
             None,
             StrOptions({"bahdanau", "luong_dot", "luong_general", "luong_concat"}),
         ],
-        "decoder_hidden_size": [None, Interval(Integral, 1, None, closed="left")],
+        "decoder_hidden_size": [
+            None,
+            IntervalNotBool(Integral, 1, None, closed="left"),
+        ],
         "teacher_forcing_ratio": [Interval(Real, 0, 1, closed="both")],
-        "beam_size": [Interval(Integral, 1, None, closed="left")],
+        "beam_size": [IntervalNotBool(Integral, 1, None, closed="left")],
         "length_penalty": [Interval(Real, 0, None, closed="left")],
-        "max_output_length": [None, Interval(Integral, 1, None, closed="left")],
+        "max_output_length": [None, IntervalNotBool(Integral, 1, None, closed="left")],
         "vectorizer": [None, HasMethods(["fit", "transform", "inverse_transform"])],
     }
 
@@ -440,6 +447,7 @@ class Seq2SeqEstimator(BaseSequenceNet):
 
     # -- fit --------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def fit(self, X, y):
         """Fit the encoder-decoder on source sequences ``X`` and targets ``y``.
 

@@ -12,12 +12,21 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from sklearn_seq.data import bucket_batches, collate
-from sklearn_seq.estimators._base import _PREDICT_BATCH_SIZE, BaseSequenceNet
+from sklearn_seq.estimators._base import (
+    _PREDICT_BATCH_SIZE,
+    BaseSequenceNet,
+    atomic_fit,
+)
 from sklearn_seq.estimators._docs import SHARED_ATTRIBUTES, SHARED_PARAMS
 from sklearn_seq.nn.crf import allowed_transitions
 from sklearn_seq.nn.tagger import OOV_ID, TaggerNet, TaggingLoss
 from sklearn_seq.utils import IGNORE_INDEX, Sequences
-from sklearn_seq.utils._param_validation import Interval, StrOptions, _fit_context
+from sklearn_seq.utils._param_validation import (
+    Interval,
+    IntervalNotBool,
+    StrOptions,
+    _fit_context,
+)
 
 __all__ = ["SequenceTagger"]
 
@@ -196,6 +205,11 @@ class SequenceTagger(BaseSequenceNet):
     out-of-vocabulary id. ``y`` is a list of per-step label lists of the same
     lengths as ``X``.
 
+    Training batches are random, not length-bucketed like the other
+    estimators': buckets cost 0.012 token accuracy on real POS data against a
+    plain PyTorch loop (``docs/parity.md``); ``iterator_train__bucket_size=50``
+    brings them back where speed on skewed lengths matters more.
+
     The ``pooling`` parameter of the other estimators does not exist here:
     there is no pooling, every step gets its label. This estimator is not a
     scikit-learn classifier (``is_classifier`` is False): ``y`` is not a 1-D
@@ -231,8 +245,8 @@ class SequenceTagger(BaseSequenceNet):
         "cell": [StrOptions(set(TAGGER_CELLS))],
         "crf": ["boolean"],
         "crf_constraints": [None, StrOptions({"bio", "iobes", "auto"})],
-        "char_embedding_dim": [None, Interval(Integral, 1, None, closed="left")],
-        "char_n_filters": [Interval(Integral, 1, None, closed="left")],
+        "char_embedding_dim": [None, IntervalNotBool(Integral, 1, None, closed="left")],
+        "char_n_filters": [IntervalNotBool(Integral, 1, None, closed="left")],
         "lowercase": ["boolean"],
         "word_dropout": [Interval(Real, 0, 1, closed="left")],
         "class_weight": [None, dict, StrOptions({"balanced"})],
@@ -500,6 +514,9 @@ class SequenceTagger(BaseSequenceNet):
         return TaggingLoss(super()._build_criterion(default, weight))
 
     _class_noun = "tags"
+    _random_batches = True
+    #: task of sklearn_seq.utils.estimator_checks (per-step labels)
+    _sequence_task = "tagger"
 
     def _class_weights(self, codes, n_classes):
         if self.class_weight is not None and self.crf:
@@ -549,6 +566,7 @@ class SequenceTagger(BaseSequenceNet):
             )
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def fit(self, X, y, sample_weight=None):
         """Fit the tagger on sequences ``X`` and per-step labels ``y``.
 
@@ -697,7 +715,8 @@ class SequenceTagger(BaseSequenceNet):
         y : list of array-like
             True labels, one per step.
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sequence weights, given to each of its steps.
+            Per-sequence weights, given to each of its steps: one finite
+            weight per sequence, not all zero (else ``ValueError``).
 
         Returns
         -------
@@ -710,12 +729,9 @@ class SequenceTagger(BaseSequenceNet):
             raise ValueError(
                 f"X has {len(pred)} sequences but y has {len(y)} label sequences."
             )
+        # sklearn's validation: one finite weight per sequence, not all zero
+        w = _check_sample_weight(sample_weight, np.empty(len(pred)), dtype=np.float64)
         correct, weights = [], []
-        w = (
-            np.ones(len(pred))
-            if sample_weight is None
-            else np.asarray(sample_weight, dtype=np.float64)
-        )
         for i, (p, t) in enumerate(zip(pred, y, strict=True)):
             t = np.asarray(t)
             if len(t) != len(p):

@@ -151,8 +151,29 @@ def quantize(estimator, dtype="int8"):
     return est
 
 
+def _export_sequences(estimator, X):
+    """``X`` validated as the network's input, token strings mapped to ids.
+
+    A :class:`~sklearn_seq.SequenceTagger` fitted on token strings maps them
+    with its vocabulary (``_check_X``); the exported network takes those ids.
+    """
+    check_X = getattr(estimator, "_check_X", None)
+    if check_X is None:
+        return estimator._validate_X(X, reset=False)
+    seqs, unseen = check_X(X, reset=False)
+    if unseen is not None:
+        raise ValueError(
+            f"X holds tokens unseen in fit, which {type(estimator).__name__}'s "
+            "character CNN spells from rows added at prediction time; the "
+            "exported network has only the rows of the fitted tokens. Give "
+            "example sentences made of tokens seen in fit (the exported "
+            "network reads an unseen token as the out-of-vocabulary id 1)."
+        )
+    return seqs
+
+
 def _example_batch(estimator, X):
-    seqs = estimator._validate_X(X, reset=False)
+    seqs = _export_sequences(estimator, X)
     return collate(seqs, np.arange(seqs.n_samples))
 
 
@@ -191,11 +212,23 @@ def to_torchscript(estimator, path, X, *, atol=1e-5):
     ------
     ValueError
         When the network cannot be traced, or the trace disagrees with the
-        eager network (a data-dependent branch was frozen by tracing); the
-        message says which.
+        eager network (a data-dependent branch was frozen by tracing), or
+        ``X`` holds tokens unseen in fit by a tagger with a character CNN;
+        the message says which.
 
     Notes
     -----
+    A :class:`~sklearn_seq.SequenceTagger` fitted on token strings exports
+    too, and ``X`` may hold such sentences (of tokens seen in fit), but the
+    exported network takes ids: map each token as the tagger does,
+    ``tagger.vocabulary_.get(token.lower() if tagger.lowercase else token,
+    1)``, or ``tagger.surface_vocabulary_.get(token, 1)`` with the character
+    CNN (``char_embedding_dim``); 1 is the out-of-vocabulary id, and the
+    exported network cannot spell unseen tokens as the tagger does. Its
+    output is the per-step tag scores, ``(batch, max_len, n_tags)``
+    (``argmax`` over the last axis is ``predict`` without a CRF; with
+    ``crf=True``, Viterbi decoding over them is left to the caller).
+
     ``torch.jit`` is deprecated upstream in favour of ``torch.export``, which
     does not yet handle the length-dependent branches of the recurrent
     encoders; its deprecation warnings are silenced here. For ONNX, see
@@ -260,7 +293,7 @@ def _max_disagreement(estimator, X, module, run_exported):
     Every group of equal lengths is run alone (no padding) and the whole of
     ``X`` as one padded batch, so branches on lengths or padding are covered.
     """
-    seqs = estimator._validate_X(X, reset=False)
+    seqs = _export_sequences(estimator, X)
     groups = [np.flatnonzero(seqs.lengths == n) for n in np.unique(seqs.lengths)]
     if len(groups) > 1:
         groups.append(np.arange(seqs.n_samples))
@@ -342,6 +375,10 @@ def to_onnx(estimator, path, X, *, atol=1e-5, opset_version=None):
 
     Notes
     -----
+    A :class:`~sklearn_seq.SequenceTagger` fitted on token strings exports
+    as in :func:`to_torchscript`: ``X`` may hold token strings, the model
+    takes the ids of the tagger's vocabulary (see its Notes).
+
     Checked here (torch 2.13, onnx 1.23, onnxruntime 1.32) for the
     recurrent cells, ``"fcn"``, ``"lstm_fcn"`` and ``"tcn"`` with every
     pooling, on ragged data: scores within 1e-5 of the eager network.

@@ -6,25 +6,9 @@ import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils.validation import _check_sample_weight
 
-from sklearn_seq.utils._param_validation import Interval
+from sklearn_seq.utils._param_validation import IntervalNotBool
 
 __all__ = ["IntervalNotBool", "check_metric_sample_weight"]
-
-
-class IntervalNotBool(Interval):
-    """An :class:`Interval` of ints that refuses booleans.
-
-    ``bool`` is a subclass of ``int``, so scikit-learn's
-    ``Interval(Integral, ...)`` accepts ``k=True``; for a count such as ``k``
-    a boolean is a mistake. The error message is scikit-learn's: "The 'k'
-    parameter of ndcg_score must be an int in the range [1, inf) or None.
-    Got True instead."
-    """
-
-    def is_satisfied_by(self, val):
-        if isinstance(val, bool | np.bool_):
-            return False
-        return super().is_satisfied_by(val)
 
 
 def check_metric_sample_weight(sample_weight, n_samples):

@@ -6,6 +6,7 @@ import numpy as np
 
 from sklearn_seq.exceptions import SequenceValidationError
 from sklearn_seq.utils import check_sequences
+from sklearn_seq.utils._sequences import check_n_features_in, n_features_in
 from sklearn_seq.utils._sequences import float_dtype_of as _float_dtype
 
 
@@ -57,11 +58,12 @@ def _rebuild(values, seqs, squeeze):
     return out
 
 
+def _fit_n_features(estimator, seqs):
+    """Record ``n_features_in_`` (scikit-learn's convention) at fit."""
+    estimator.n_features_in_ = n_features_in(seqs)
+    estimator._fitted_univariate = seqs.kind == "univariate"
+
+
 def _check_n_features(estimator, seqs):
-    """Raise a clear error when the features per step differ from fit."""
-    if seqs.n_features != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {seqs.n_features} features per step, but "
-            f"{type(estimator).__name__} was fitted with "
-            f"{estimator.n_features_in_} features per step."
-        )
+    """Raise a clear error when ``X`` does not match what fit saw."""
+    check_n_features_in(estimator, seqs, fitted_univariate=estimator._fitted_univariate)

@@ -14,6 +14,7 @@ from sklearn_seq.exceptions import SequenceValidationError
 from sklearn_seq.preprocessing._containers import (
     _as_array_or_list,
     _check_n_features,
+    _fit_n_features,
     _float_dtype,
 )
 from sklearn_seq.utils import check_sequences
@@ -129,7 +130,7 @@ class SequencePadder(TransformerMixin, BaseEstimator):
         seqs = self._validate(X)
         self._tokens = seqs.is_tokens
         if not seqs.is_tokens:
-            self.n_features_in_ = seqs.n_features
+            _fit_n_features(self, seqs)
         elif hasattr(self, "n_features_in_"):
             del self.n_features_in_
         self.maxlen_ = (

@@ -16,7 +16,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_seq.exceptions import SequenceValidationError
-from sklearn_seq.preprocessing._containers import _check_numeric
+from sklearn_seq.preprocessing._containers import (
+    _check_n_features,
+    _check_numeric,
+    _fit_n_features,
+)
 from sklearn_seq.utils._param_validation import Interval, _fit_context
 
 __all__ = ["SequenceFlattener", "SequenceReshaper"]
@@ -44,7 +48,8 @@ class SequenceFlattener(TransformerMixin, BaseEstimator):
         Number of timesteps of the sequences seen in :term:`fit`.
 
     n_features_in_ : int
-        Number of features per timestep seen in :term:`fit`.
+        Number of features per timestep seen in :term:`fit` (for a 2-D
+        array: its number of columns, as for any scikit-learn estimator).
 
     See Also
     --------
@@ -90,18 +95,19 @@ class SequenceFlattener(TransformerMixin, BaseEstimator):
         return seqs
 
     def _fit(self, seqs):
+        _fit_n_features(self, seqs)
         self.n_timesteps_ = int(seqs.lengths[0])
-        self.n_features_in_ = int(seqs.n_features)
-        self._univariate = seqs.kind == "univariate"
+        self._step_features = int(seqs.n_features)
         return self
 
     def _transform(self, seqs):
+        _check_n_features(self, seqs)
         shape = (int(seqs.lengths[0]), seqs.n_features)
-        if shape != (self.n_timesteps_, self.n_features_in_):
+        if shape != (self.n_timesteps_, self._step_features):
             raise ValueError(
                 f"X has sequences of {shape[0]} steps x {shape[1]} features, but "
                 f"SequenceFlattener was fitted on {self.n_timesteps_} x "
-                f"{self.n_features_in_}."
+                f"{self._step_features}."
             )
         return seqs.values.reshape(seqs.n_samples, -1).copy()
 
@@ -179,19 +185,22 @@ class SequenceFlattener(TransformerMixin, BaseEstimator):
             Sequences of the kind seen in :meth:`fit` (2-D for univariate input).
         """
         check_is_fitted(self)
-        X = _check_flat(X, self.n_timesteps_ * self.n_features_in_)
-        if self._univariate:
+        X = _check_flat(X, self.n_timesteps_ * self._step_features)
+        if self._fitted_univariate:
             return X.reshape(len(X), self.n_timesteps_)
-        return X.reshape(len(X), self.n_timesteps_, self.n_features_in_)
+        return X.reshape(len(X), self.n_timesteps_, self._step_features)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns, ``"<feature>_t<step>"``.
 
+        For a 2-D (univariate) input the columns pass through, and so do
+        their names.
+
         Parameters
         ----------
         input_features : array-like of str, default=None
-            Names of the ``n_features_in_`` features per step. ``x0``, ``x1``,
-            ... when None.
+            Names of the ``n_features_in_`` input features (per step for 3-D
+            input, per column for 2-D input). ``x0``, ``x1``, ... when None.
 
         Returns
         -------
@@ -206,6 +215,8 @@ class SequenceFlattener(TransformerMixin, BaseEstimator):
                 f"input_features should have {self.n_features_in_} names (one "
                 f"per feature), got {len(input_features)}."
             )
+        if self._fitted_univariate:
+            return np.asarray(list(input_features), dtype=object)
         names = [
             f"{name}_t{t}" for t in range(self.n_timesteps_) for name in input_features
         ]

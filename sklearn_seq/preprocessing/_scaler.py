@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_seq.preprocessing._containers import (
     _check_n_features,
     _check_numeric,
+    _fit_n_features,
     _rebuild,
 )
 from sklearn_seq.utils._param_validation import _fit_context
@@ -157,7 +158,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             counts = np.full(values.shape[1], len(values))
             mean = values.mean(axis=0)
             var = values.var(axis=0)
-        self.n_features_in_ = seqs.n_features
+        _fit_n_features(self, seqs)
         self.n_steps_seen_ = counts
         self.mean_ = mean
         self.var_ = var

@@ -172,6 +172,58 @@ class Sequences:
         return out
 
 
+def n_features_in(seqs):
+    """scikit-learn's ``n_features_in_`` for validated sequences.
+
+    The column count of a 2-D array (univariate sequences of that fixed
+    length), as for any scikit-learn estimator; the features per step for
+    3-D arrays and lists; 1 for token ids.
+    """
+    if seqs.kind == "univariate":
+        return int(seqs.lengths[0]) if seqs.n_samples else 0
+    return 1 if seqs.is_tokens else int(seqs.n_features)
+
+
+def check_n_features_in(estimator, seqs, *, fitted_univariate):
+    """Check sequences at predict/transform against what ``fit`` saw.
+
+    Fitted on a 2-D array (``fitted_univariate``), a 2-D ``X`` must have the
+    same number of columns (``n_features_in_``) and any other ``X`` one
+    feature per step; fitted on 3-D arrays or lists, ``X`` must have
+    ``n_features_in_`` features per step (a 2-D ``X`` is then univariate
+    sequences, of any length, when that is 1).
+    """
+    name = type(estimator).__name__
+    expected = estimator.n_features_in_
+    if fitted_univariate:
+        if seqs.kind == "univariate":
+            width = int(seqs.lengths[0])
+            if width != expected:
+                raise ValueError(
+                    f"X has {width} features, but {name} is expecting {expected} "
+                    f"features as input. {name} was fitted on a 2-D array, read as "
+                    f"univariate sequences of {expected} steps; pass sequences of "
+                    "other lengths as a list of arrays or a 3-D array (n_samples, "
+                    "n_timesteps, 1)."
+                )
+            return
+        per_step = 1
+    else:
+        per_step = expected
+    if seqs.n_features != per_step:
+        hint = ""
+        if seqs.kind == "univariate":
+            hint = (
+                " A 2-D array is read as univariate sequences (n_samples, "
+                "n_timesteps), one feature per step; pass one multivariate "
+                "sequence x as x[None] or [x]."
+            )
+        raise ValueError(
+            f"X has {seqs.n_features} features per step, but {name} is expecting "
+            f"{per_step} features per step as input.{hint}"
+        )
+
+
 def _positions(offsets, lengths):
     """Flat positions of the steps of sequences given by offsets and lengths."""
     total = int(lengths.sum())
@@ -214,6 +266,33 @@ def _check_finite(values, lengths, input_name):
         )
 
 
+def _cast(values, dtype, lengths, input_name):
+    """``values.astype(dtype)``, naming the first value too large for ``dtype``.
+
+    Without the check, a finite float64 above float32's range (3.4e38) turns
+    into inf and is reported as "NaN or inf".
+    """
+    try:
+        with np.errstate(over="raise"):
+            return values.astype(dtype, copy=False)
+    except FloatingPointError:
+        limit = np.finfo(dtype).max
+        too_large = np.isfinite(values) & (np.abs(values) > limit)
+        if too_large.ndim > 1:
+            too_large = too_large.any(axis=1)
+        bad_step = int(np.argmax(too_large))
+        ends = np.cumsum(lengths)
+        sample = int(np.searchsorted(ends, bad_step, side="right"))
+        step = bad_step - (int(ends[sample - 1]) if sample else 0)
+        value = np.asarray(values[bad_step]).ravel()
+        value = value[np.abs(value) > limit][0]
+        _fail(
+            f"{input_name}[{sample}] step {step} holds {value:.3g}, too large for "
+            f"{np.dtype(dtype).name} (largest {limit:.3g}). Rescale the features "
+            "(e.g. sklearn_seq.preprocessing.SequenceScaler) before fitting."
+        )
+
+
 def _numeric_dtype_error(dtype, where, input_name):
     hint = ""
     if dtype.kind in "USO":
@@ -242,7 +321,9 @@ def check_sequences(
     * univariate numeric: ndarray ``(n_samples, n_timesteps)``, read as
       ``n_features=1``;
     * variable-length numeric: list (or 1-D object array) of arrays
-      ``(n_timesteps_i, n_features)`` or 1-D float arrays ``(n_timesteps_i,)``;
+      ``(n_timesteps_i, n_features)`` or 1-D float arrays ``(n_timesteps_i,)``
+      (a list of equal-length Python lists of floats, such as ``X.tolist()``,
+      is a 2-D array-like, read as univariate, as scikit-learn reads it);
     * token sequences: list of 1-D integer sequences with ids >= 1 (0 is the
       padding id; by convention 1 is the out-of-vocabulary id, the ``<unk>``
       of :class:`~sklearn_seq.preprocessing.TextVectorizer`, which the
@@ -371,8 +452,9 @@ def _check_array(X, input_name, dtype):
             f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
             f"of 1 is required: {input_name} has 0 features per step."
         )
-    values = np.ascontiguousarray(X, dtype=dtype).reshape(n * t, f)
-    return Sequences(values, np.full(n, t, dtype=np.int64), kind)
+    lengths = np.full(n, t, dtype=np.int64)
+    values = _cast(X.reshape(n * t, f), dtype, lengths, input_name)
+    return Sequences(np.ascontiguousarray(values), lengths, kind)
 
 
 def _check_list(X, input_name, dtype):
@@ -430,6 +512,14 @@ def _check_list(X, input_name, dtype):
             f"sequences: {input_name}[0] and {input_name}[{i}] differ. Cast "
             "integer-valued numeric series to float."
         )
+    if (
+        all(isinstance(item, list | tuple) for item in items)
+        and all(a.ndim == 1 for a in arrays)
+        and len({len(a) for a in arrays}) == 1
+    ):
+        # equal-length Python lists of numbers are a 2-D array-like for
+        # scikit-learn (``X.tolist()``): univariate sequences of one length
+        return _check_array(np.asarray(arrays), input_name, dtype)
     arrays = [a[:, None] if a.ndim == 1 else a for a in arrays]
     n_features = arrays[0].shape[1]
     for i, a in enumerate(arrays):
@@ -442,12 +532,21 @@ def _check_list(X, input_name, dtype):
     if n_features == 0:
         _fail(f"{input_name}[0] has 0 features per step.")
     lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
-    values = np.concatenate(arrays, axis=0).astype(dtype, copy=False)
+    values = _cast(np.concatenate(arrays, axis=0), dtype, lengths, input_name)
     return Sequences(values, lengths, "ragged")
 
 
 def _tokens(arrays, input_name):
     lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+    int64_max = np.iinfo(np.int64).max
+    for i, a in enumerate(arrays):
+        if a.dtype == np.uint64 and a.max() > int64_max:
+            _fail(
+                f"{input_name}[{i}] holds token id {int(a.max())}, beyond the "
+                f"largest id an embedding can index ({int64_max}). Map tokens to "
+                "ids 1..V with sklearn_seq.preprocessing.TextVectorizer (or your "
+                "own vocabulary)."
+            )
     values = np.concatenate(arrays).astype(np.int64, copy=False)
     if values.min() < 1:
         bad = int(np.argmax(values < 1))
