@@ -10,6 +10,7 @@ reason; ``xfail_strict`` makes a check that starts passing visible.
 import importlib
 import inspect
 import pkgutil
+import re
 
 import pytest
 from imblearn.over_sampling import SMOTE
@@ -119,3 +120,21 @@ def test_imblearn_compatible(estimator, check):
 @pytest.mark.parametrize("name", sorted(NOT_SKLEARN_CHECKABLE))
 def test_not_checkable_reasons_name_real_classes(name):
     assert name in public_estimator_classes()
+
+
+def _documented_parameters(cls):
+    """Names in the "Parameters" section of a numpydoc class docstring."""
+    doc = inspect.getdoc(cls)
+    if "Parameters\n----------\n" not in doc:
+        return []
+    section = doc.split("Parameters\n----------\n", 1)[1]
+    section = re.split(r"\n\n[A-Z][A-Za-z ]+\n-{3,}\n", section, maxsplit=1)[0]
+    return re.findall(r"^(\w+) : ", section, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("name", sorted(public_estimator_classes()))
+def test_signature_constraints_and_docs_agree(name):
+    cls = public_estimator_classes()[name]
+    signature = list(inspect.signature(cls).parameters)
+    assert sorted(signature) == sorted(cls._parameter_constraints), name
+    assert _documented_parameters(cls) == signature, name

@@ -39,17 +39,13 @@ from sklearn_seq.data import BucketLoader, SequenceDataset, bucket_batches, coll
 from sklearn_seq.estimators._threads import limit_torch_threads
 from sklearn_seq.exceptions import DeviceWarning
 from sklearn_seq.nn import (
-    CELLS,
     SequenceNet,
     has_batchnorm,
     recompute_batchnorm_stats,
 )
 from sklearn_seq.utils import check_sequences
 from sklearn_seq.utils._param_validation import (
-    Interval,
-    IntervalNotBool,
     InvalidParameterError,
-    StrOptions,
 )
 from sklearn_seq.utils._sequences import check_n_features_in, n_features_in
 
@@ -67,10 +63,6 @@ _OPTIMIZERS = {
 #: current value has ``set_params`` (e.g. a ``FocalLoss`` instance), sklearn's
 #: own nested routing applies; otherwise the value lands in ``<prefix>_params``.
 _ROUTED_PREFIXES = ("criterion", "optimizer", "iterator_train")
-
-#: Counts (sizes, epochs): ints >= 1, booleans refused (``batch_size=True``
-#: would otherwise be read as 1).
-_POSITIVE_INT = IntervalNotBool(Integral, 1, None, closed="left")
 
 _DEFAULT_EMBEDDING_DIM = 32
 #: Token ids above this must not be mostly unused (see _check_vocab_size).
@@ -336,41 +328,13 @@ def _has_set_params(obj):
 class BaseSequenceNet(BaseEstimator):
     """Base class of the sequence estimators. Not for direct use."""
 
-    _parameter_constraints: dict = {
-        "cell": [StrOptions(set(CELLS))],
-        "hidden_size": [_POSITIVE_INT],
-        "num_layers": [_POSITIVE_INT],
-        "bidirectional": ["boolean"],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "pooling": [None, StrOptions({"last", "mean", "max", "attention"})],
-        "n_filters": [None, _POSITIVE_INT, tuple, list],
-        "kernel_sizes": [None, _POSITIVE_INT, tuple, list],
-        "dilations": [None, _POSITIVE_INT, tuple, list],
-        "embedding_dim": [None, _POSITIVE_INT],
-        "embedding_dropout": [None, Interval(Real, 0, 1, closed="left")],
-        "word_dropout": [Interval(Real, 0, 1, closed="left")],
-        "criterion": [None, callable],
-        "criterion_params": [None, dict],
-        "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
-        "optimizer_params": [None, dict],
-        "iterator_train_params": [None, dict],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "lr_schedule": [None, StrOptions({"cosine", "plateau"})],
-        "weight_averaging": [None, StrOptions({"auto", "swa"})],
-        "max_epochs": [_POSITIVE_INT],
-        "batch_size": [_POSITIVE_INT],
-        "max_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [_POSITIVE_INT],
-        "device": [str],
-        "amp": ["boolean", StrOptions({"bf16", "fp16"})],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "callbacks": [None, list],
-        "warm_start": ["boolean"],
-        "recompute_bn_stats": ["boolean"],
-    }
+    # The parameters are declared by each estimator (``_params.with_parameters``).
+    # The machinery below reads three that not every estimator offers; these
+    # class attributes are their values where the estimator does not take the
+    # parameter (no continued training, no mixed precision, no batch norm).
+    warm_start = False
+    amp = False
+    recompute_bn_stats = False
 
     # -- parameters -------------------------------------------------------
     def set_params(self, **params):
@@ -462,7 +426,7 @@ class BaseSequenceNet(BaseEstimator):
             return n_rows
         n_distinct = len(np.unique(seqs.values))
         if n_rows > 10 * n_distinct:
-            dim = getattr(self, "embedding_dim", None) or _DEFAULT_EMBEDDING_DIM
+            dim = self.embedding_dim or _DEFAULT_EMBEDDING_DIM
             table = n_rows * dim * 4 / 2**20
             step = int(np.argmax(seqs.values))
             sample = int(np.searchsorted(np.cumsum(seqs.lengths), step, side="right"))
@@ -515,28 +479,8 @@ class BaseSequenceNet(BaseEstimator):
         return weights
 
     def _build_module(self, seqs, n_outputs):
-        tokens = seqs.is_tokens
-        return SequenceNet(
-            None if tokens else seqs.n_features,
-            n_outputs,
-            cell=self.cell,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
-            pooling=self.pooling,
-            vocab_size=self.vocab_size_ if tokens else None,
-            embedding_dim=self.embedding_dim or _DEFAULT_EMBEDDING_DIM,
-            # convolutional cells (subclasses without these params get defaults)
-            n_filters=getattr(self, "n_filters", None),
-            kernel_sizes=getattr(self, "kernel_sizes", None),
-            dilations=getattr(self, "dilations", None),
-            max_len=int(seqs.lengths.max()),
-            # token input: dropout on the embeddings (None: ``dropout``) and
-            # word dropout to OOV_ID
-            embedding_dropout=getattr(self, "embedding_dropout", None),
-            word_dropout=getattr(self, "word_dropout", 0.0),
-        )
+        """The torch module for ``seqs`` and ``n_outputs`` outputs (a hook)."""
+        raise NotImplementedError
 
     def _build_criterion(self, default, weight=None):
         criterion = default if self.criterion is None else self.criterion
@@ -617,7 +561,7 @@ class BaseSequenceNet(BaseEstimator):
 
     def _with_weight_averaging(self, callbacks, module):
         """Insert SWA (``weight_averaging``) before early stopping's restore."""
-        choice = getattr(self, "weight_averaging", None)
+        choice = self.weight_averaging
         if choice == "auto":
             # batch-norm networks: the last-epoch accuracy swings with the
             # weights even on exact statistics (FCN, ArrowHead: by up to 0.07
@@ -633,7 +577,7 @@ class BaseSequenceNet(BaseEstimator):
 
     def _lr_scheduler(self):
         """skorch's LRScheduler for ``lr_schedule`` (None: constant lr)."""
-        schedule = getattr(self, "lr_schedule", None)
+        schedule = self.lr_schedule
         if schedule == "cosine":
             epochs = self._partial_fit_epochs or self.max_epochs
             # last_epoch=-1: each fit call anneals from lr over its own
@@ -754,7 +698,7 @@ class BaseSequenceNet(BaseEstimator):
     def _continues_training(self):
         """Whether this fit continues the fitted net (warm start or partial_fit)."""
         return hasattr(self, "net_") and (
-            getattr(self, "warm_start", False) or self._partial_fit_epochs is not None
+            self.warm_start or self._partial_fit_epochs is not None
         )
 
     # set by partial_fit for the duration of one call
@@ -813,7 +757,7 @@ class BaseSequenceNet(BaseEstimator):
         train_params, valid_params = self._loader_params(seed, cuda)
         routed.update({f"iterator_train__{k}": v for k, v in train_params.items()})
         routed.update({f"iterator_valid__{k}": v for k, v in valid_params.items()})
-        amp_dtype, scale_grads = _amp_policy(getattr(self, "amp", False), device)
+        amp_dtype, scale_grads = _amp_policy(self.amp, device)
         if self.verbose:
             # one line per fit, so the epoch tables of a grid search say
             # which fit they belong to
@@ -890,7 +834,7 @@ class BaseSequenceNet(BaseEstimator):
         try:
             with limit_torch_threads():
                 train()
-                if getattr(self, "recompute_bn_stats", False):
+                if self.recompute_bn_stats:
                     self._recompute_bn_stats(net, dataset)
         except TrainingDivergedError:
             # skorch skips on_train_end on errors: restore the best weights
@@ -1020,6 +964,39 @@ class BaseSequenceNet(BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.non_deterministic = str(self.device) not in ("cpu",)
         return tags
+
+
+class _PooledSequenceNet(BaseSequenceNet):
+    """Base of the estimators with one output vector per sequence.
+
+    The classifier, the regressor and the embedder: a
+    :class:`~sklearn_seq.nn.SequenceNet` (any cell, pooled over the valid
+    steps); they all take the ``CONV``, ``POOLING``, ``EMBEDDING`` and
+    ``WORD_DROPOUT`` parameters.
+    """
+
+    def _build_module(self, seqs, n_outputs):
+        tokens = seqs.is_tokens
+        return SequenceNet(
+            None if tokens else seqs.n_features,
+            n_outputs,
+            cell=self.cell,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            pooling=self.pooling,
+            vocab_size=self.vocab_size_ if tokens else None,
+            embedding_dim=self.embedding_dim or _DEFAULT_EMBEDDING_DIM,
+            n_filters=self.n_filters,
+            kernel_sizes=self.kernel_sizes,
+            dilations=self.dilations,
+            max_len=int(seqs.lengths.max()),
+            # token input: dropout on the embeddings (None: ``dropout``) and
+            # word dropout to OOV_ID
+            embedding_dropout=self.embedding_dropout,
+            word_dropout=self.word_dropout,
+        )
 
 
 class _PartialFitMixin:

@@ -13,21 +13,46 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from sklearn_seq.estimators._base import BaseSequenceNet, _PartialFitMixin, atomic_fit
-from sklearn_seq.estimators._docs import (
-    AMP_PARAM,
-    BN_STATS_PARAM,
-    SHARED_ATTRIBUTES,
-    SHARED_PARAMS,
-    WARM_START_PARAM,
-    with_default,
+from sklearn_seq.estimators._base import (
+    _PartialFitMixin,
+    _PooledSequenceNet,
+    atomic_fit,
 )
-from sklearn_seq.utils._param_validation import StrOptions, _fit_context
+from sklearn_seq.estimators._params import (
+    CELL,
+    CLASS_WEIGHT,
+    CONTINUATION,
+    CONV,
+    EMBEDDING_DIM,
+    EMBEDDING_DROPOUT,
+    ENCODER,
+    POOLING,
+    RECOMPUTE_BN_STATS,
+    RUNTIME,
+    TRAINING,
+    WORD_DROPOUT,
+    with_parameters,
+)
+from sklearn_seq.utils._param_validation import _fit_context
 
 __all__ = ["SequenceClassifier"]
 
 
-class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
+@with_parameters(
+    CELL,
+    ENCODER,
+    POOLING,
+    CONV,
+    EMBEDDING_DIM,
+    EMBEDDING_DROPOUT.but(default=0.5),
+    WORD_DROPOUT,
+    TRAINING,
+    CLASS_WEIGHT,
+    RUNTIME,
+    CONTINUATION,
+    RECOMPUTE_BN_STATS,
+)
+class SequenceClassifier(ClassifierMixin, _PartialFitMixin, _PooledSequenceNet):
     """Neural sequence classifier (RNN, LSTM, GRU, transformer) on skorch.
 
     Encodes each sequence, pools the step outputs over its valid steps and
@@ -38,19 +63,7 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
 
     Parameters
     ----------
-    {shared_params}
-
-    {warm_start}
-
-    {amp}
-
-    {bn_stats}
-
-    class_weight : "balanced", dict or None, default=None
-        Class weights given to the criterion's ``weight``. ``"balanced"``
-        equals :func:`sklearn.utils.class_weight.compute_class_weight` on the
-        training data of each fit (each CV fold); a dict maps original labels
-        to weights (missing labels weigh 1).
+    {parameters}
 
     Attributes
     ----------
@@ -89,84 +102,6 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
     >>> clf.predict_proba([X[0], X[1, :4]]).sum(axis=1).round(6).tolist()
     [1.0, 1.0]
     """
-
-    _parameter_constraints: dict = {
-        **BaseSequenceNet._parameter_constraints,
-        "class_weight": [None, dict, StrOptions({"balanced"})],
-    }
-
-    def __init__(
-        self,
-        *,
-        cell="lstm",
-        hidden_size=64,
-        num_layers=1,
-        bidirectional=False,
-        dropout=0.0,
-        pooling=None,
-        n_filters=None,
-        kernel_sizes=None,
-        dilations=None,
-        embedding_dim=None,
-        embedding_dropout=0.5,
-        word_dropout=0.0,
-        criterion=None,
-        criterion_params=None,
-        optimizer="adam",
-        optimizer_params=None,
-        iterator_train_params=None,
-        lr=1e-3,
-        lr_schedule=None,
-        weight_averaging="auto",
-        max_epochs=20,
-        batch_size=32,
-        max_grad_norm=None,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        class_weight=None,
-        device="cpu",
-        amp=False,
-        random_state=None,
-        verbose=0,
-        callbacks=None,
-        warm_start=False,
-        recompute_bn_stats=True,
-    ):
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.dropout = dropout
-        self.pooling = pooling
-        self.n_filters = n_filters
-        self.kernel_sizes = kernel_sizes
-        self.dilations = dilations
-        self.embedding_dim = embedding_dim
-        self.embedding_dropout = embedding_dropout
-        self.word_dropout = word_dropout
-        self.criterion = criterion
-        self.criterion_params = criterion_params
-        self.optimizer = optimizer
-        self.optimizer_params = optimizer_params
-        self.iterator_train_params = iterator_train_params
-        self.lr = lr
-        self.lr_schedule = lr_schedule
-        self.weight_averaging = weight_averaging
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.max_grad_norm = max_grad_norm
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.class_weight = class_weight
-        self.device = device
-        self.amp = amp
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.warm_start = warm_start
-        self.recompute_bn_stats = recompute_bn_stats
 
     def _single_logit(self):
         crit = self.criterion
@@ -361,12 +296,3 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, BaseSequenceNet):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.poor_score = True
         return tags
-
-
-SequenceClassifier.__doc__ = SequenceClassifier.__doc__.format(
-    shared_params=with_default(SHARED_PARAMS, "embedding_dropout", "0.5"),
-    shared_attributes=SHARED_ATTRIBUTES,
-    warm_start=WARM_START_PARAM,
-    amp=AMP_PARAM,
-    bn_stats=BN_STATS_PARAM,
-)

@@ -15,11 +15,24 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from skorch.callbacks import PassthroughScoring
 
 from sklearn_seq.data import PKBatchLoader
-from sklearn_seq.estimators._base import BaseSequenceNet, _SeqNet, atomic_fit
-from sklearn_seq.estimators._docs import (
-    BN_STATS_PARAM,
-    SHARED_ATTRIBUTES,
-    SHARED_PARAMS,
+from sklearn_seq.estimators._base import (
+    _PooledSequenceNet,
+    _SeqNet,
+    atomic_fit,
+)
+from sklearn_seq.estimators._params import (
+    _POSITIVE_INT,
+    CELL,
+    CONV,
+    EMBEDDING,
+    ENCODER,
+    POOLING,
+    RECOMPUTE_BN_STATS,
+    RUNTIME,
+    TRAINING,
+    WORD_DROPOUT,
+    Param,
+    with_parameters,
 )
 from sklearn_seq.losses import TripletLoss
 from sklearn_seq.metrics import make_verification_scorer, verification_pairs
@@ -71,7 +84,55 @@ def _pair_input(X_pairs):
     return X_pairs
 
 
-class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
+EMBEDDING_SIZE = Param(
+    "embedding_size",
+    32,
+    [_POSITIVE_INT],
+    "int",
+    """
+        Dimension of the output embeddings (the network's output layer).
+        Not to be confused with ``embedding_dim``, the size of the token
+        embedding of token-id input.""",
+)
+
+NORMALIZE = Param(
+    "normalize",
+    True,
+    ["boolean"],
+    "bool",
+    """
+        L2-normalise the embeddings (they lie on the unit sphere, where
+        Euclidean distance is a monotone function of cosine similarity and
+        margins have a fixed scale: distances are in [0, 2]).""",
+)
+
+SAMPLES_PER_CLASS = Param(
+    "samples_per_class",
+    4,
+    [IntervalNotBool(Integral, 2, None, closed="left")],
+    "int",
+    """
+        ``K``, sequences per class in each training batch; ``P =
+        batch_size // samples_per_class`` classes share a batch. An epoch
+        draws about ``n_samples / batch_size`` such batches.""",
+)
+
+
+@with_parameters(
+    CELL,
+    ENCODER,
+    POOLING,
+    CONV,
+    EMBEDDING,
+    WORD_DROPOUT,
+    EMBEDDING_SIZE,
+    NORMALIZE,
+    SAMPLES_PER_CLASS,
+    TRAINING,
+    RUNTIME,
+    RECOMPUTE_BN_STATS,
+)
+class SequenceEmbedder(TransformerMixin, _PooledSequenceNet):
     """Metric learning on sequences: embeddings from triplet or contrastive loss.
 
     Encodes each sequence, pools the step outputs, and projects them to an
@@ -96,24 +157,7 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
 
     Parameters
     ----------
-    {shared_params}
-
-    embedding_size : int, default=32
-        Dimension of the output embeddings (the network's output layer).
-        Not to be confused with ``embedding_dim``, the size of the token
-        embedding of token-id input.
-
-    normalize : bool, default=True
-        L2-normalise the embeddings (they lie on the unit sphere, where
-        Euclidean distance is a monotone function of cosine similarity and
-        margins have a fixed scale: distances are in [0, 2]).
-
-    {bn_stats}
-
-    samples_per_class : int, default=4
-        ``K``, sequences per class in each training batch; ``P =
-        batch_size // samples_per_class`` classes share a batch. An epoch
-        draws about ``n_samples / batch_size`` such batches.
+    {parameters}
 
     Attributes
     ----------
@@ -161,86 +205,6 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
     >>> "active_fraction" in emb.history_[-1]
     True
     """
-
-    _parameter_constraints: dict = {
-        **BaseSequenceNet._parameter_constraints,
-        "embedding_size": [IntervalNotBool(Integral, 1, None, closed="left")],
-        "normalize": ["boolean"],
-        "samples_per_class": [IntervalNotBool(Integral, 2, None, closed="left")],
-    }
-
-    def __init__(
-        self,
-        *,
-        cell="lstm",
-        hidden_size=64,
-        num_layers=1,
-        bidirectional=False,
-        dropout=0.0,
-        pooling=None,
-        n_filters=None,
-        kernel_sizes=None,
-        dilations=None,
-        embedding_dim=None,
-        embedding_dropout=None,
-        word_dropout=0.0,
-        embedding_size=32,
-        normalize=True,
-        samples_per_class=4,
-        criterion=None,
-        criterion_params=None,
-        optimizer="adam",
-        optimizer_params=None,
-        iterator_train_params=None,
-        lr=1e-3,
-        lr_schedule=None,
-        weight_averaging="auto",
-        max_epochs=20,
-        batch_size=32,
-        max_grad_norm=None,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        device="cpu",
-        random_state=None,
-        verbose=0,
-        callbacks=None,
-        recompute_bn_stats=True,
-    ):
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.dropout = dropout
-        self.pooling = pooling
-        self.n_filters = n_filters
-        self.kernel_sizes = kernel_sizes
-        self.dilations = dilations
-        self.embedding_dim = embedding_dim
-        self.embedding_dropout = embedding_dropout
-        self.word_dropout = word_dropout
-        self.embedding_size = embedding_size
-        self.normalize = normalize
-        self.samples_per_class = samples_per_class
-        self.criterion = criterion
-        self.criterion_params = criterion_params
-        self.optimizer = optimizer
-        self.optimizer_params = optimizer_params
-        self.iterator_train_params = iterator_train_params
-        self.lr = lr
-        self.lr_schedule = lr_schedule
-        self.weight_averaging = weight_averaging
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.max_grad_norm = max_grad_norm
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.recompute_bn_stats = recompute_bn_stats
 
     # -- fit --------------------------------------------------------------
     def _build_module(self, seqs, n_outputs):
@@ -444,10 +408,3 @@ class SequenceEmbedder(TransformerMixin, BaseSequenceNet):
         # input gives float32 embeddings, float64 input does not give float64
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
-
-
-SequenceEmbedder.__doc__ = SequenceEmbedder.__doc__.format(
-    shared_params=SHARED_PARAMS,
-    shared_attributes=SHARED_ATTRIBUTES,
-    bn_stats=BN_STATS_PARAM,
-)

@@ -7,20 +7,57 @@ import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from sklearn_seq.estimators._base import BaseSequenceNet, _PartialFitMixin, atomic_fit
-from sklearn_seq.estimators._docs import (
-    AMP_PARAM,
-    BN_STATS_PARAM,
-    SHARED_ATTRIBUTES,
-    SHARED_PARAMS,
-    WARM_START_PARAM,
+from sklearn_seq.estimators._base import (
+    _PartialFitMixin,
+    _PooledSequenceNet,
+    atomic_fit,
+)
+from sklearn_seq.estimators._params import (
+    CELL,
+    CONTINUATION,
+    CONV,
+    EMBEDDING,
+    ENCODER,
+    POOLING,
+    RECOMPUTE_BN_STATS,
+    RUNTIME,
+    TRAINING,
+    WORD_DROPOUT,
+    Param,
+    with_parameters,
 )
 from sklearn_seq.utils._param_validation import _fit_context
 
 __all__ = ["SequenceRegressor"]
 
 
-class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
+SCALE_TARGET = Param(
+    "scale_target",
+    True,
+    ["boolean"],
+    "bool",
+    """
+        Standardise ``y`` with the training mean and standard deviation before
+        training and undo it in :meth:`predict`, so the default learning rate
+        suits targets of any scale. Losses in ``history_`` are then on the
+        standardised scale.""",
+)
+
+
+@with_parameters(
+    CELL,
+    ENCODER,
+    POOLING,
+    CONV,
+    EMBEDDING,
+    WORD_DROPOUT,
+    SCALE_TARGET,
+    TRAINING,
+    RUNTIME,
+    CONTINUATION,
+    RECOMPUTE_BN_STATS,
+)
+class SequenceRegressor(RegressorMixin, _PartialFitMixin, _PooledSequenceNet):
     """Neural sequence regressor (RNN, LSTM, GRU, transformer) on skorch.
 
     Encodes each sequence, pools the step outputs over its valid steps and
@@ -29,19 +66,7 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
 
     Parameters
     ----------
-    {shared_params}
-
-    {warm_start}
-
-    {amp}
-
-    {bn_stats}
-
-    scale_target : bool, default=True
-        Standardise ``y`` with the training mean and standard deviation before
-        training and undo it in :meth:`predict`, so the default learning rate
-        suits targets of any scale. Losses in ``history_`` are then on the
-        standardised scale.
+    {parameters}
 
     Attributes
     ----------
@@ -71,84 +96,6 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
     >>> reg.fit(X, y).predict(X[:4]).shape
     (4,)
     """
-
-    _parameter_constraints: dict = {
-        **BaseSequenceNet._parameter_constraints,
-        "scale_target": ["boolean"],
-    }
-
-    def __init__(
-        self,
-        *,
-        cell="lstm",
-        hidden_size=64,
-        num_layers=1,
-        bidirectional=False,
-        dropout=0.0,
-        pooling=None,
-        n_filters=None,
-        kernel_sizes=None,
-        dilations=None,
-        embedding_dim=None,
-        embedding_dropout=None,
-        word_dropout=0.0,
-        criterion=None,
-        criterion_params=None,
-        optimizer="adam",
-        optimizer_params=None,
-        iterator_train_params=None,
-        lr=1e-3,
-        lr_schedule=None,
-        weight_averaging="auto",
-        max_epochs=20,
-        batch_size=32,
-        max_grad_norm=None,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        scale_target=True,
-        device="cpu",
-        amp=False,
-        random_state=None,
-        verbose=0,
-        callbacks=None,
-        warm_start=False,
-        recompute_bn_stats=True,
-    ):
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.dropout = dropout
-        self.pooling = pooling
-        self.n_filters = n_filters
-        self.kernel_sizes = kernel_sizes
-        self.dilations = dilations
-        self.embedding_dim = embedding_dim
-        self.embedding_dropout = embedding_dropout
-        self.word_dropout = word_dropout
-        self.criterion = criterion
-        self.criterion_params = criterion_params
-        self.optimizer = optimizer
-        self.optimizer_params = optimizer_params
-        self.iterator_train_params = iterator_train_params
-        self.lr = lr
-        self.lr_schedule = lr_schedule
-        self.weight_averaging = weight_averaging
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.max_grad_norm = max_grad_norm
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.scale_target = scale_target
-        self.device = device
-        self.amp = amp
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.warm_start = warm_start
-        self.recompute_bn_stats = recompute_bn_stats
 
     @_fit_context(prefer_skip_nested_validation=True)
     @atomic_fit
@@ -275,12 +222,3 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, BaseSequenceNet):
         tags.regressor_tags.poor_score = True
         tags.target_tags.multi_output = True
         return tags
-
-
-SequenceRegressor.__doc__ = SequenceRegressor.__doc__.format(
-    shared_params=SHARED_PARAMS,
-    shared_attributes=SHARED_ATTRIBUTES,
-    warm_start=WARM_START_PARAM,
-    amp=AMP_PARAM,
-    bn_stats=BN_STATS_PARAM,
-)

@@ -2,8 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Seq2SeqEstimator: token sequences (or strings) in, token sequences out."""
 
-import re
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import torch
@@ -19,7 +18,16 @@ from sklearn_seq.estimators._base import (
     _SeqNet,
     atomic_fit,
 )
-from sklearn_seq.estimators._docs import SHARED_ATTRIBUTES, SHARED_PARAMS
+from sklearn_seq.estimators._params import (
+    _POSITIVE_INT,
+    CELL,
+    EMBEDDING,
+    ENCODER,
+    RUNTIME,
+    TRAINING,
+    Param,
+    with_parameters,
+)
 from sklearn_seq.metrics._sequence_output import token_accuracy_score
 from sklearn_seq.nn.seq2seq import BOS_ID, EOS_ID, N_SPECIAL, Seq2Seq
 from sklearn_seq.preprocessing import TextVectorizer
@@ -27,7 +35,6 @@ from sklearn_seq.utils import Sequences
 from sklearn_seq.utils._param_validation import (
     HasMethods,
     Interval,
-    IntervalNotBool,
     StrOptions,
     _fit_context,
 )
@@ -37,17 +44,6 @@ __all__ = ["Seq2SeqEstimator"]
 # target ids given by the user (>= 1) are shifted past the reserved PAD, BOS
 # and EOS ids of the decoder
 _TARGET_SHIFT = N_SPECIAL - 1
-
-# shared parameters of the other estimators that an encoder-decoder lacks
-_NOT_APPLICABLE = (
-    "pooling",
-    "n_filters",
-    "kernel_sizes",
-    "dilations",
-    "class_weight",
-    "recompute_bn_stats",
-    "word_dropout",
-)
 
 
 class _CharVocabulary:
@@ -175,6 +171,108 @@ class _Seq2SeqNet(_SeqNet):
         return self.criterion_(y_pred.reshape(-1, y_pred.shape[-1]), y_true.reshape(-1))
 
 
+SEQ2SEQ_CELL = CELL.but(
+    constraints=[StrOptions({"rnn", "lstm", "gru", "transformer"})],
+    type='{"rnn", "lstm", "gru", "transformer"}',
+    doc="""
+        Encoder: vanilla RNN, LSTM, GRU, or a transformer encoder
+        (positional encoding, key-padding mask, ``hidden_size`` as
+        ``d_model``). The decoder uses the same recurrent cell (a GRU
+        under a transformer encoder).""",
+)
+
+ATTENTION = Param(
+    "attention",
+    "bahdanau",
+    [None, StrOptions({"bahdanau", "luong_dot", "luong_general", "luong_concat"})],
+    '{None, "bahdanau", "luong_dot", "luong_general", "luong_concat"}',
+    """
+        Attention of the decoder over the encoder outputs. None keeps the
+        fixed-context bottleneck (the decoder sees the source only through
+        its initial state).""",
+)
+
+DECODER_HIDDEN_SIZE = Param(
+    "decoder_hidden_size",
+    None,
+    [None, _POSITIVE_INT],
+    "int",
+    """
+        Decoder hidden units; the encoder output size (``hidden_size``,
+        doubled when bidirectional) when None. ``"luong_dot"`` needs them
+        equal.""",
+)
+
+TEACHER_FORCING_RATIO = Param(
+    "teacher_forcing_ratio",
+    1.0,
+    [Interval(Real, 0, 1, closed="both")],
+    "float",
+    """
+        Probability, per sequence and step, of feeding the gold previous
+        token during training rather than the model's own prediction. 1 is
+        full teacher forcing (fastest, and exact for ``attention=None``).""",
+)
+
+BEAM_SIZE = Param(
+    "beam_size",
+    1,
+    [_POSITIVE_INT],
+    "int",
+    """
+        Hypotheses kept per sequence at prediction time; 1 is greedy
+        decoding. Beam search is batched over sequences and beams.""",
+)
+
+LENGTH_PENALTY = Param(
+    "length_penalty",
+    1.0,
+    [Interval(Real, 0, None, closed="left")],
+    "float",
+    """
+        Beam search ranks its final hypotheses by
+        ``log p / n_tokens ** length_penalty`` (EOS counted); 0 ranks by raw
+        log-probability, which favours short outputs.""",
+)
+
+MAX_OUTPUT_LENGTH = Param(
+    "max_output_length",
+    None,
+    [None, _POSITIVE_INT],
+    "int",
+    """
+        Most tokens predicted per sequence (the end-of-sequence token not
+        counted); twice the longest target seen in :meth:`fit` when None.""",
+)
+
+VECTORIZER = Param(
+    "vectorizer",
+    None,
+    [None, HasMethods(["fit", "transform", "inverse_transform"])],
+    "transformer",
+    """
+        For string ``X`` / ``y``: an unfitted transformer with ``fit``,
+        ``transform`` and ``inverse_transform`` (such as
+        :class:`~sklearn_seq.preprocessing.TextVectorizer`) cloned and fitted
+        once on ``X`` and once on ``y``; predictions are its tokens joined by
+        spaces. None uses characters.""",
+)
+
+
+@with_parameters(
+    SEQ2SEQ_CELL,
+    ENCODER,
+    EMBEDDING,
+    ATTENTION,
+    DECODER_HIDDEN_SIZE,
+    TEACHER_FORCING_RATIO,
+    BEAM_SIZE,
+    LENGTH_PENALTY,
+    MAX_OUTPUT_LENGTH,
+    VECTORIZER,
+    TRAINING,
+    RUNTIME,
+)
 class Seq2SeqEstimator(BaseSequenceNet):
     """Encoder-decoder for sequence-to-sequence tasks, with optional attention.
 
@@ -194,43 +292,7 @@ class Seq2SeqEstimator(BaseSequenceNet):
 
     Parameters
     ----------
-    {shared_params}
-
-    attention : {{None, "bahdanau", "luong_dot", "luong_general", \
-"luong_concat"}}, default="bahdanau"
-        Attention of the decoder over the encoder outputs. None keeps the
-        fixed-context bottleneck (the decoder sees the source only through
-        its initial state).
-
-    decoder_hidden_size : int, default=None
-        Decoder hidden units; the encoder output size (``hidden_size``,
-        doubled when bidirectional) when None. ``"luong_dot"`` needs them
-        equal.
-
-    teacher_forcing_ratio : float, default=1.0
-        Probability, per sequence and step, of feeding the gold previous
-        token during training rather than the model's own prediction. 1 is
-        full teacher forcing (fastest, and exact for ``attention=None``).
-
-    beam_size : int, default=1
-        Hypotheses kept per sequence at prediction time; 1 is greedy
-        decoding. Beam search is batched over sequences and beams.
-
-    length_penalty : float, default=1.0
-        Beam search ranks its final hypotheses by
-        ``log p / n_tokens ** length_penalty`` (EOS counted); 0 ranks by raw
-        log-probability, which favours short outputs.
-
-    max_output_length : int, default=None
-        Most tokens predicted per sequence (the end-of-sequence token not
-        counted); twice the longest target seen in :meth:`fit` when None.
-
-    vectorizer : transformer, default=None
-        For string ``X`` / ``y``: an unfitted transformer with ``fit``,
-        ``transform`` and ``inverse_transform`` (such as
-        :class:`~sklearn_seq.preprocessing.TextVectorizer`) cloned and fitted
-        once on ``X`` and once on ``y``; predictions are its tokens joined by
-        spaces. None uses characters.
+    {parameters}
 
     Attributes
     ----------
@@ -280,97 +342,6 @@ class Seq2SeqEstimator(BaseSequenceNet):
     _net_class = _Seq2SeqNet
     #: task of sklearn_seq.utils.estimator_checks (output sequences)
     _sequence_task = "seq2seq"
-
-    _parameter_constraints: dict = {
-        **{
-            k: v
-            for k, v in BaseSequenceNet._parameter_constraints.items()
-            if k not in _NOT_APPLICABLE
-        },
-        "cell": [StrOptions({"rnn", "lstm", "gru", "transformer"})],
-        "attention": [
-            None,
-            StrOptions({"bahdanau", "luong_dot", "luong_general", "luong_concat"}),
-        ],
-        "decoder_hidden_size": [
-            None,
-            IntervalNotBool(Integral, 1, None, closed="left"),
-        ],
-        "teacher_forcing_ratio": [Interval(Real, 0, 1, closed="both")],
-        "beam_size": [IntervalNotBool(Integral, 1, None, closed="left")],
-        "length_penalty": [Interval(Real, 0, None, closed="left")],
-        "max_output_length": [None, IntervalNotBool(Integral, 1, None, closed="left")],
-        "vectorizer": [None, HasMethods(["fit", "transform", "inverse_transform"])],
-    }
-
-    def __init__(
-        self,
-        *,
-        cell="lstm",
-        hidden_size=64,
-        num_layers=1,
-        bidirectional=False,
-        dropout=0.0,
-        embedding_dim=None,
-        embedding_dropout=None,
-        attention="bahdanau",
-        decoder_hidden_size=None,
-        teacher_forcing_ratio=1.0,
-        beam_size=1,
-        length_penalty=1.0,
-        max_output_length=None,
-        vectorizer=None,
-        criterion=None,
-        criterion_params=None,
-        optimizer="adam",
-        optimizer_params=None,
-        iterator_train_params=None,
-        lr=1e-3,
-        lr_schedule=None,
-        weight_averaging="auto",
-        max_epochs=20,
-        batch_size=32,
-        max_grad_norm=None,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        device="cpu",
-        random_state=None,
-        verbose=0,
-        callbacks=None,
-    ):
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.dropout = dropout
-        self.embedding_dim = embedding_dim
-        self.embedding_dropout = embedding_dropout
-        self.attention = attention
-        self.decoder_hidden_size = decoder_hidden_size
-        self.teacher_forcing_ratio = teacher_forcing_ratio
-        self.beam_size = beam_size
-        self.length_penalty = length_penalty
-        self.max_output_length = max_output_length
-        self.vectorizer = vectorizer
-        self.criterion = criterion
-        self.criterion_params = criterion_params
-        self.optimizer = optimizer
-        self.optimizer_params = optimizer_params
-        self.iterator_train_params = iterator_train_params
-        self.lr = lr
-        self.lr_schedule = lr_schedule
-        self.weight_averaging = weight_averaging
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.max_grad_norm = max_grad_norm
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
 
     # -- input conversion -------------------------------------------------
     def _new_vocabulary(self):
@@ -610,24 +581,3 @@ class Seq2SeqEstimator(BaseSequenceNet):
         tags.input_tags.string = True
         tags.target_tags.required = True
         return tags
-
-
-def _seq2seq_params_doc():
-    """The shared parameter docs, less those that do not apply here."""
-    doc = SHARED_PARAMS
-    for name in _NOT_APPLICABLE:
-        doc = re.sub(rf"\n    {name} :.*?\n\n", "\n", doc, flags=re.DOTALL)
-    cell = (
-        'cell : {"rnn", "lstm", "gru", "transformer"}, default="lstm"\n'
-        "        Encoder: vanilla RNN, LSTM, GRU, or a transformer encoder\n"
-        "        (positional encoding, key-padding mask, ``hidden_size`` as\n"
-        "        ``d_model``). The decoder uses the same recurrent cell (a GRU\n"
-        "        under a transformer encoder).\n\n"
-    )
-    return re.sub(r"^cell :.*?\n\n", lambda _: cell, doc, count=1, flags=re.DOTALL)
-
-
-Seq2SeqEstimator.__doc__ = Seq2SeqEstimator.__doc__.format(
-    shared_params=_seq2seq_params_doc(),
-    shared_attributes=SHARED_ATTRIBUTES,
-)

@@ -2,10 +2,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """SequenceTagger: one label per step (NER, POS tagging), BiLSTM and BiLSTM-CRF."""
 
-import re
-from numbers import Integral, Real
-from typing import ClassVar
-
 import numpy as np
 import torch
 from sklearn.utils.multiclass import check_classification_targets
@@ -17,13 +13,25 @@ from sklearn_seq.estimators._base import (
     BaseSequenceNet,
     atomic_fit,
 )
-from sklearn_seq.estimators._docs import SHARED_ATTRIBUTES, SHARED_PARAMS
+from sklearn_seq.estimators._params import (
+    _POSITIVE_INT,
+    BIDIRECTIONAL,
+    CELL,
+    CLASS_WEIGHT,
+    DROPOUT,
+    EMBEDDING,
+    HIDDEN_SIZE,
+    NUM_LAYERS,
+    RUNTIME,
+    TRAINING,
+    WORD_DROPOUT,
+    Param,
+    with_parameters,
+)
 from sklearn_seq.nn.crf import allowed_transitions
 from sklearn_seq.nn.tagger import OOV_ID, TaggerNet, TaggingLoss
 from sklearn_seq.utils import IGNORE_INDEX, Sequences
 from sklearn_seq.utils._param_validation import (
-    Interval,
-    IntervalNotBool,
     StrOptions,
     _fit_context,
 )
@@ -38,33 +46,6 @@ MAX_CHARS = 20
 #: convolutional network with its paper's sizes; FCN and LSTM-FCN pool whole
 #: sequences and are not offered here).
 TAGGER_CELLS = ("rnn", "lstm", "gru", "transformer", "tcn")
-
-_CELL_DOC = """cell : {"rnn", "lstm", "gru", "transformer", "tcn"}, default="lstm"
-        Encoder: vanilla RNN, LSTM, GRU, a transformer encoder (positional
-        encoding, key-padding mask, ``hidden_size`` as ``d_model``), or a
-        non-causal TCN (dilated residual convolutions that never see padded
-        steps; 64 filters, kernel 3, dilations 1, 2, 4, 8)."""
-
-# Shared parameter docs with the tagger's cells, without ``pooling``
-# (meaningless for per-step output), without ``word_dropout`` (documented
-# below with the tagger's default) and with ``bidirectional=True``.
-_TAGGER_PARAMS = re.sub(
-    r"\n    (pooling : .*?\n\n(?=    embedding_dim)|word_dropout : .*?\n\n)",
-    "\n",
-    re.sub(
-        r"^cell : .*?(?=\n\n    hidden_size)",
-        lambda m: _CELL_DOC,
-        SHARED_PARAMS,
-        flags=re.DOTALL,
-    ),
-    flags=re.DOTALL,
-).replace(
-    "bidirectional : bool, default=False\n        Add a backward direction "
-    "(recurrent cells).",
-    "bidirectional : bool, default=True\n        Add a backward direction "
-    "(recurrent cells), on by default: a tag\n        depends on the words "
-    "after it too.",
-)
 
 
 def _is_token_strings(X):
@@ -101,6 +82,117 @@ def _infer_scheme(classes):
     return None
 
 
+TAGGER_CELL = CELL.but(
+    constraints=[StrOptions(set(TAGGER_CELLS))],
+    type='{"rnn", "lstm", "gru", "transformer", "tcn"}',
+    doc="""
+        Encoder: vanilla RNN, LSTM, GRU, a transformer encoder (positional
+        encoding, key-padding mask, ``hidden_size`` as ``d_model``), or a
+        non-causal TCN (dilated residual convolutions that never see padded
+        steps; 64 filters, kernel 3, dilations 1, 2, 4, 8).""",
+)
+
+CRF = Param(
+    "crf",
+    False,
+    ["boolean"],
+    "bool",
+    """
+        Add a linear-chain CRF over the per-step scores. The loss becomes the
+        CRF negative log-likelihood (per real step); ``criterion`` and
+        ``class_weight`` must then stay None.""",
+)
+
+CRF_CONSTRAINTS = Param(
+    "crf_constraints",
+    None,
+    [None, StrOptions({"bio", "iobes", "auto"})],
+    '{"bio", "iobes", "auto"} or None',
+    """
+        Transitions the CRF forbids (``O -> I-X``, ``B-X -> I-Y``, ...), so
+        decoded paths are always well-formed. Labels must then be tag names
+        (``"O"``, ``"B-PER"``, ...). ``"auto"`` picks ``"bio"`` or
+        ``"iobes"`` when every label fits the scheme, else no constraint.
+        Training sequences must follow the scheme (IOB1 data, where ``I-X``
+        may open an entity, does not fit ``"bio"``). Ignored without ``crf``.""",
+)
+
+CHAR_EMBEDDING_DIM = Param(
+    "char_embedding_dim",
+    None,
+    [None, _POSITIVE_INT],
+    "int",
+    """
+        When ``X`` holds token strings: size of a character embedding fed to a
+        character CNN (``char_n_filters`` filters, window 3, max-pooled over
+        at most 20 characters per token), whose output is concatenated to the
+        word embedding, so words unseen in training still get a representation
+        from their spelling and case. None disables it.""",
+)
+
+CHAR_N_FILTERS = Param(
+    "char_n_filters",
+    50,
+    [_POSITIVE_INT],
+    "int",
+    """
+        Filters of the character CNN, i.e. the size of its output per token
+        (Ma and Hovy use 30). Ignored without ``char_embedding_dim``.""",
+)
+
+LOWERCASE = Param(
+    "lowercase",
+    True,
+    ["boolean"],
+    "bool",
+    """
+        When ``X`` holds token strings: look words up in the word embedding in
+        lowercase (``"The"`` and ``"the"`` share a vector, as do a capitalised
+        name and its lowercase form), while the character CNN still spells
+        the original token, case included. Without the character CNN the case
+        is then lost; try ``lowercase=False`` for NER without
+        ``char_embedding_dim`` (on the synthetic NER data, whose names also
+        occur in lowercase, lowercasing still scored higher).""",
+)
+
+
+@with_parameters(
+    TAGGER_CELL,
+    HIDDEN_SIZE,
+    NUM_LAYERS,
+    BIDIRECTIONAL.but(
+        default=True,
+        doc="""
+            Add a backward direction (recurrent cells), on by default: a tag
+            depends on the words after it too. Padding never reaches the
+            backward direction.""",
+    ),
+    DROPOUT,
+    EMBEDDING,
+    CRF,
+    CRF_CONSTRAINTS,
+    CHAR_EMBEDDING_DIM,
+    CHAR_N_FILTERS,
+    LOWERCASE,
+    WORD_DROPOUT.but(
+        doc="""
+            During training, probability of replacing a token by the
+            out-of-vocabulary id 1, so that the model learns what to do with words
+            it never saw (Lample et al. replace singletons); padding is never
+            replaced. Token input only. The OOV embedding starts at zero, so an
+            unseen word is neutral even without word dropout; 0.05 did not help
+            on top of that where measured (``benchmarks/notes_token_models.md``).""",
+    ),
+    TRAINING,
+    CLASS_WEIGHT.but(
+        doc="""
+            Tag weights given to the criterion's ``weight`` (not with
+            ``crf=True``). ``"balanced"`` is
+            :func:`sklearn.utils.class_weight.compute_class_weight` over all
+            training steps; a dict maps labels to weights (missing labels weigh 1).""",
+    ),
+    RUNTIME,
+)
 class SequenceTagger(BaseSequenceNet):
     """Neural sequence tagger (BiLSTM, BiLSTM-CRF) on skorch: one label per step.
 
@@ -115,54 +207,7 @@ class SequenceTagger(BaseSequenceNet):
 
     Parameters
     ----------
-    {shared_params}
-
-    crf : bool, default=False
-        Add a linear-chain CRF over the per-step scores. The loss becomes the
-        CRF negative log-likelihood (per real step); ``criterion`` and
-        ``class_weight`` must then stay None.
-
-    crf_constraints : {{"bio", "iobes", "auto"}} or None, default=None
-        Transitions the CRF forbids (``O -> I-X``, ``B-X -> I-Y``, ...), so
-        decoded paths are always well-formed. Labels must then be tag names
-        (``"O"``, ``"B-PER"``, ...). ``"auto"`` picks ``"bio"`` or
-        ``"iobes"`` when every label fits the scheme, else no constraint.
-        Training sequences must follow the scheme (IOB1 data, where ``I-X``
-        may open an entity, does not fit ``"bio"``). Ignored without ``crf``.
-
-    char_embedding_dim : int, default=None
-        When ``X`` holds token strings: size of a character embedding fed to a
-        character CNN (``char_n_filters`` filters, window 3, max-pooled over
-        at most 20 characters per token), whose output is concatenated to the
-        word embedding, so words unseen in training still get a representation
-        from their spelling and case. None disables it.
-
-    char_n_filters : int, default=50
-        Filters of the character CNN, i.e. the size of its output per token
-        (Ma and Hovy use 30). Ignored without ``char_embedding_dim``.
-
-    lowercase : bool, default=True
-        When ``X`` holds token strings: look words up in the word embedding in
-        lowercase (``"The"`` and ``"the"`` share a vector, as do a capitalised
-        name and its lowercase form), while the character CNN still spells
-        the original token, case included. Without the character CNN the case
-        is then lost; try ``lowercase=False`` for NER without
-        ``char_embedding_dim`` (on the synthetic NER data, whose names also
-        occur in lowercase, lowercasing still scored higher).
-
-    word_dropout : float, default=0.0
-        During training, probability of replacing a token by the
-        out-of-vocabulary id 1, so that the model learns what to do with words
-        it never saw (Lample et al. replace singletons); padding is never
-        replaced. Token input only. The OOV embedding starts at zero, so an
-        unseen word is neutral even without word dropout; 0.05 did not help
-        on top of that where measured (``benchmarks/notes_token_models.md``).
-
-    class_weight : "balanced", dict or None, default=None
-        Tag weights given to the criterion's ``weight`` (not with
-        ``crf=True``). ``"balanced"`` is
-        :func:`sklearn.utils.class_weight.compute_class_weight` over all
-        training steps; a dict maps labels to weights (missing labels weigh 1).
+    {parameters}
 
     Attributes
     ----------
@@ -239,87 +284,6 @@ class SequenceTagger(BaseSequenceNet):
     >>> tagger.predict_proba([["Paris", "is"]])[0].shape
     (2, 3)
     """
-
-    _parameter_constraints: ClassVar[dict] = {
-        **BaseSequenceNet._parameter_constraints,
-        "cell": [StrOptions(set(TAGGER_CELLS))],
-        "crf": ["boolean"],
-        "crf_constraints": [None, StrOptions({"bio", "iobes", "auto"})],
-        "char_embedding_dim": [None, IntervalNotBool(Integral, 1, None, closed="left")],
-        "char_n_filters": [IntervalNotBool(Integral, 1, None, closed="left")],
-        "lowercase": ["boolean"],
-        "word_dropout": [Interval(Real, 0, 1, closed="left")],
-        "class_weight": [None, dict, StrOptions({"balanced"})],
-    }
-
-    def __init__(
-        self,
-        *,
-        cell="lstm",
-        hidden_size=64,
-        num_layers=1,
-        bidirectional=True,
-        dropout=0.0,
-        embedding_dim=None,
-        embedding_dropout=None,
-        crf=False,
-        crf_constraints=None,
-        char_embedding_dim=None,
-        char_n_filters=50,
-        lowercase=True,
-        word_dropout=0.0,
-        criterion=None,
-        criterion_params=None,
-        optimizer="adam",
-        optimizer_params=None,
-        iterator_train_params=None,
-        lr=1e-3,
-        lr_schedule=None,
-        weight_averaging="auto",
-        max_epochs=20,
-        batch_size=32,
-        max_grad_norm=None,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        class_weight=None,
-        device="cpu",
-        random_state=None,
-        verbose=0,
-        callbacks=None,
-    ):
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.dropout = dropout
-        self.embedding_dim = embedding_dim
-        self.embedding_dropout = embedding_dropout
-        self.crf = crf
-        self.crf_constraints = crf_constraints
-        self.char_embedding_dim = char_embedding_dim
-        self.char_n_filters = char_n_filters
-        self.lowercase = lowercase
-        self.word_dropout = word_dropout
-        self.criterion = criterion
-        self.criterion_params = criterion_params
-        self.optimizer = optimizer
-        self.optimizer_params = optimizer_params
-        self.iterator_train_params = iterator_train_params
-        self.lr = lr
-        self.lr_schedule = lr_schedule
-        self.weight_averaging = weight_averaging
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.max_grad_norm = max_grad_norm
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.class_weight = class_weight
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
 
     # -- input ------------------------------------------------------------
     def _check_X(self, X, *, reset):
@@ -749,14 +713,3 @@ class SequenceTagger(BaseSequenceNet):
         tags.target_tags.required = True
         tags.input_tags.three_d_array = True
         return tags
-
-
-# only the parameters this estimator has (no pooling, no convolution sizes)
-SequenceTagger._parameter_constraints = {
-    k: v
-    for k, v in SequenceTagger._parameter_constraints.items()
-    if k in SequenceTagger._get_param_names()
-}
-SequenceTagger.__doc__ = SequenceTagger.__doc__.format(
-    shared_params=_TAGGER_PARAMS, shared_attributes=SHARED_ATTRIBUTES
-)
