@@ -13,16 +13,19 @@ import contextlib
 import copy
 import functools
 import inspect
+import os
+import sys
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import sklearn
 import torch
 from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import (
     EarlyStopping,
@@ -44,9 +47,7 @@ from sklearn_seq.nn import (
     recompute_batchnorm_stats,
 )
 from sklearn_seq.utils import check_sequences
-from sklearn_seq.utils._param_validation import (
-    InvalidParameterError,
-)
+from sklearn_seq.utils._param_validation import InvalidParameterError, _fit_context
 from sklearn_seq.utils._sequences import check_n_features_in, n_features_in
 
 __all__ = ["BaseSequenceNet", "atomic_fit"]
@@ -127,6 +128,23 @@ def resolve_device(device):
     return str(dev)
 
 
+def _caller_stacklevel():
+    """``stacklevel`` pointing a warning at the first frame outside the library.
+
+    For ``warnings.warn`` in the function that calls this: the frames of
+    sklearn_seq and of scikit-learn's wrappers (``_fit_context``) are skipped,
+    so the warning names the user's line whatever the call depth.
+    """
+    inside = (
+        os.path.dirname(os.path.dirname(__file__)),
+        os.path.dirname(sklearn.__file__),
+    )
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(inside):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _amp_policy(amp, device):
     """Autocast dtype (None: float32) and whether to scale gradients.
 
@@ -143,7 +161,7 @@ def _amp_policy(amp, device):
             f"amp={amp!r} needs a CUDA device but the estimator runs on "
             f"{device!r}; training in float32 instead.",
             DeviceWarning,
-            stacklevel=6,  # fit's caller: _fit_context, atomic_fit, fit, _fit_net
+            stacklevel=_caller_stacklevel(),
         )
         return None, False
     if amp == "fp16":
@@ -482,6 +500,19 @@ class BaseSequenceNet(BaseEstimator):
         """The torch module for ``seqs`` and ``n_outputs`` outputs (a hook)."""
         raise NotImplementedError
 
+    def _encoder_kwargs(self):
+        """The encoder's settings, common to every network (``ENCODER`` and
+        ``EMBEDDING`` parameters; the embedding matters for token input)."""
+        return {
+            "cell": self.cell,
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "bidirectional": self.bidirectional,
+            "dropout": self.dropout,
+            "embedding_dim": self.embedding_dim or _DEFAULT_EMBEDDING_DIM,
+            "embedding_dropout": self.embedding_dropout,
+        }
+
     def _build_criterion(self, default, weight=None):
         criterion = default if self.criterion is None else self.criterion
         params = dict(self.criterion_params or {})
@@ -726,17 +757,61 @@ class BaseSequenceNet(BaseEstimator):
         }
         return train, {"pin_memory": cuda}
 
-    def _fit_net(
-        self,
-        seqs,
-        y,
-        n_outputs,
-        *,
-        default_criterion,
-        weight=None,
-        stratify=False,
-        sample_weight=None,
-    ):
+    # -- the fit template ---------------------------------------------------
+    #: the criterion when ``criterion=None``
+    _default_criterion = torch.nn.CrossEntropyLoss
+    #: whether early stopping's validation split is stratified by the target
+    _stratify = False
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
+    def _fit(self, X, y, sample_weight=None):
+        """The one fit of every estimator: encode, build, train, finish.
+
+        The estimators' public ``fit`` methods call this; they differ only in
+        the hooks: :meth:`_encode_X`, :meth:`_encode_y`,
+        :meth:`_build_module`, :meth:`_criterion_weight`,
+        ``_default_criterion`` and :meth:`_after_fit`. Atomic
+        (:func:`atomic_fit`): a fit that raises changes nothing.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None."
+            )
+        warm = self._continues_training()
+        seqs = self._encode_X(X, reset=not warm)
+        target, n_outputs = self._encode_y(y, seqs, warm=warm)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, np.empty(seqs.n_samples), dtype=np.float32
+            )
+        self._fit_net(seqs, target, n_outputs, sample_weight=sample_weight)
+        self._after_fit(seqs, target)
+        return self
+
+    def _encode_X(self, X, *, reset):
+        """Validated (and encoded) sequences of ``X`` (a hook)."""
+        return self._validate_X(X, reset=reset)
+
+    def _encode_y(self, y, seqs, *, warm):
+        """``(target, n_outputs)``: the training target and the output size."""
+        raise NotImplementedError
+
+    def _criterion_weight(self):
+        """Class weights for the criterion's ``weight`` (None: unweighted)."""
+        return
+
+    def _after_fit(self, seqs, target):
+        """What the estimator learns after training (a hook; nothing here)."""
+
+    def _check_n_targets(self, n_targets, seqs, noun="labels"):
+        if n_targets != seqs.n_samples:
+            raise ValueError(
+                f"X has {seqs.n_samples} sequences but y has {n_targets} {noun}."
+            )
+
+    def _fit_net(self, seqs, y, n_outputs, *, sample_weight=None):
         # everything that can be refused is refused before any work
         self._check_sample_weight(sample_weight)
         self._check_loader_params(len(seqs))
@@ -751,7 +826,7 @@ class BaseSequenceNet(BaseEstimator):
         dataset = self._make_dataset(seqs, y, sample_weight)
         train_split = None
         if self.early_stopping:
-            train_split = _InternalSplit(self.validation_fraction, seed, stratify)
+            train_split = _InternalSplit(self.validation_fraction, seed, self._stratify)
         optimizer_params = self.optimizer_params or {}
         routed = {f"optimizer__{k}": v for k, v in optimizer_params.items()}
         train_params, valid_params = self._loader_params(seed, cuda)
@@ -792,9 +867,10 @@ class BaseSequenceNet(BaseEstimator):
                 # batch), which length buckets make several times larger for
                 # short sentences; and batches that vary less between epochs
                 routed.setdefault("iterator_train__bucket_size", 1)
+            weight = self._criterion_weight()
             if weight is not None:
                 weight = torch.as_tensor(weight, dtype=torch.float32)
-            criterion = self._build_criterion(default_criterion, weight)
+            criterion = self._build_criterion(self._default_criterion, weight)
             if hasattr(criterion, "set_module"):
                 criterion.set_module(module)
             net = self._net_class(
@@ -909,39 +985,57 @@ class BaseSequenceNet(BaseEstimator):
             )
         return self
 
-    def _forward(self, seqs):
-        """Raw module outputs for all sequences, in input order (no grad)."""
+    # -- inference: the one loop behind predict, transform, tagging, decoding
+    @contextlib.contextmanager
+    def _inference(self):
+        """The fitted network in evaluation mode, for prediction.
+
+        No autograd (``torch.inference_mode``), the forward pass under the
+        fit's mixed precision on CUDA (``amp``), torch's threads limited inside
+        parallel workers; the network's previous mode is restored afterwards.
+        """
         net = self.net_
         module = net.module_
-        device = net.device
-        outputs = None
-        was_training = module.training
-        module.eval()
-        batch_size = max(self.batch_size, _PREDICT_BATCH_SIZE)
-        cuda = str(device).startswith("cuda")
         amp_dtype = getattr(net, "amp_dtype", None)
         autocast = (
             torch.autocast("cuda", dtype=amp_dtype)
-            if cuda and amp_dtype is not None
+            if str(net.device).startswith("cuda") and amp_dtype is not None
             else contextlib.nullcontext()
         )
+        was_training = module.training
+        module.eval()
         try:
             with torch.inference_mode(), autocast, limit_torch_threads():
-                for idx in bucket_batches(seqs.lengths, batch_size):
-                    Xi = collate(seqs, idx)
-                    if cuda:
-                        Xi = {k: v.pin_memory() for k, v in Xi.items()}
-                    out = module(
-                        _to_device(Xi["x"], device), _to_device(Xi["lengths"], device)
-                    )
-                    out = out.float().cpu().numpy()
-                    if outputs is None:
-                        outputs = np.empty(
-                            (seqs.n_samples, *out.shape[1:]), dtype=np.float32
-                        )
-                    outputs[idx] = out
+                yield module
         finally:
             module.train(was_training)
+
+    def _batches(self, seqs, batch_size=None):
+        """``(idx, x, lengths)`` batches of ``seqs`` on the network's device.
+
+        Length-sorted (little padding) batches of ``batch_size`` sequences
+        (at least ``_PREDICT_BATCH_SIZE``); on CUDA the tensors are pinned and
+        copied asynchronously. ``idx`` are the positions in ``seqs``.
+        """
+        device = self.net_.device
+        cuda = str(device).startswith("cuda")
+        if batch_size is None:
+            batch_size = max(self.batch_size, _PREDICT_BATCH_SIZE)
+        for idx in bucket_batches(seqs.lengths, batch_size):
+            Xi = collate(seqs, idx)
+            if cuda:
+                Xi = {k: v.pin_memory() for k, v in Xi.items()}
+            yield idx, _to_device(Xi["x"], device), _to_device(Xi["lengths"], device)
+
+    def _forward(self, seqs):
+        """Raw module outputs for all sequences, in input order (float32)."""
+        outputs = None
+        with self._inference() as module:
+            for idx, x, lengths in self._batches(seqs):
+                out = module(x, lengths).float().cpu().numpy()
+                if outputs is None:
+                    outputs = np.empty((seqs.n_samples, *out.shape[1:]), np.float32)
+                outputs[idx] = out
         return outputs
 
     @property
@@ -980,21 +1074,13 @@ class _PooledSequenceNet(BaseSequenceNet):
         return SequenceNet(
             None if tokens else seqs.n_features,
             n_outputs,
-            cell=self.cell,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
+            **self._encoder_kwargs(),
             pooling=self.pooling,
             vocab_size=self.vocab_size_ if tokens else None,
-            embedding_dim=self.embedding_dim or _DEFAULT_EMBEDDING_DIM,
             n_filters=self.n_filters,
             kernel_sizes=self.kernel_sizes,
             dilations=self.dilations,
             max_len=int(seqs.lengths.max()),
-            # token input: dropout on the embeddings (None: ``dropout``) and
-            # word dropout to OOV_ID
-            embedding_dropout=self.embedding_dropout,
             word_dropout=self.word_dropout,
         )
 

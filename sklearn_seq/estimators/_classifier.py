@@ -8,7 +8,6 @@ from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     column_or_1d,
 )
@@ -16,7 +15,6 @@ from sklearn.utils.validation import (
 from sklearn_seq.estimators._base import (
     _PartialFitMixin,
     _PooledSequenceNet,
-    atomic_fit,
 )
 from sklearn_seq.estimators._params import (
     CELL,
@@ -33,7 +31,6 @@ from sklearn_seq.estimators._params import (
     WORD_DROPOUT,
     with_parameters,
 )
-from sklearn_seq.utils._param_validation import _fit_context
 
 __all__ = ["SequenceClassifier"]
 
@@ -108,8 +105,6 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, _PooledSequenceNet):
         cls = crit if isinstance(crit, type) else type(crit)
         return isinstance(cls, type) and issubclass(cls, torch.nn.BCEWithLogitsLoss)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    @atomic_fit
     def fit(self, X, y, sample_weight=None):
         """Fit the network on sequences ``X`` and labels ``y``.
 
@@ -129,18 +124,14 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, _PooledSequenceNet):
         self : SequenceClassifier
             The fitted estimator.
         """
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target "
-                "y is None."
-            )
-        warm = self._continues_training()
-        seqs = self._validate_X(X, reset=not warm)
+        return self._fit(X, y, sample_weight)
+
+    # -- hooks of BaseSequenceNet._fit -----------------------------------------
+    _stratify = True
+
+    def _encode_y(self, y, seqs, *, warm):
         y = column_or_1d(np.asarray(y), warn=True)
-        if len(y) != seqs.n_samples:
-            raise ValueError(
-                f"X has {seqs.n_samples} sequences but y has {len(y)} labels."
-            )
+        self._check_n_targets(len(y), seqs)
         check_classification_targets(y)
         classes = getattr(self, "_partial_fit_classes", None)
         if warm or classes is not None:
@@ -169,36 +160,23 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, _PooledSequenceNet):
                 f"{type(self).__name__} needs samples of at least 2 classes; "
                 f"got 1 class ({self.classes_[0]!r})."
             )
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, np.empty(len(y)), dtype=np.float32
-            )
         single = self._single_logit()
         if single and n_classes != 2:
             raise ValueError(
                 "BCEWithLogitsLoss fits binary tasks only; got "
                 f"{n_classes} classes. Use CrossEntropyLoss or FocalLoss."
             )
-        if warm:  # the criterion (and its class weights) is reused
-            weights = self.class_weight_
-        else:
-            weights = self._class_weights(y_encoded, n_classes)
-        self.class_weight_ = weights
+        if not warm:  # a continued fit reuses the criterion and its weights
+            self.class_weight_ = self._class_weights(y_encoded, n_classes)
+        self._check_criterion_task()
+        if single:
+            return y_encoded.astype(np.float32), 1
+        return y_encoded.astype(np.int64), n_classes
+
+    def _criterion_weight(self):
         # BCEWithLogitsLoss's `weight` is per element, not per class: the
         # class weights become its pos_weight once the criterion is built
-        criterion_weight = None if single else weights
-        self._check_criterion_task()
-        target = y_encoded.astype(np.float32) if single else y_encoded.astype(np.int64)
-        self._fit_net(
-            seqs,
-            target,
-            1 if single else n_classes,
-            default_criterion=torch.nn.CrossEntropyLoss,
-            weight=criterion_weight,
-            stratify=True,
-            sample_weight=sample_weight,
-        )
-        return self
+        return None if self._single_logit() else self.class_weight_
 
     def _build_criterion(self, default, weight=None):
         criterion = super()._build_criterion(default, weight)

@@ -18,7 +18,6 @@ from sklearn_seq.data import PKBatchLoader
 from sklearn_seq.estimators._base import (
     _PooledSequenceNet,
     _SeqNet,
-    atomic_fit,
 )
 from sklearn_seq.estimators._params import (
     _POSITIVE_INT,
@@ -36,7 +35,7 @@ from sklearn_seq.estimators._params import (
 )
 from sklearn_seq.losses import TripletLoss
 from sklearn_seq.metrics import make_verification_scorer, verification_pairs
-from sklearn_seq.utils._param_validation import IntervalNotBool, _fit_context
+from sklearn_seq.utils._param_validation import IntervalNotBool
 
 __all__ = ["SequenceEmbedder"]
 
@@ -210,8 +209,6 @@ class SequenceEmbedder(TransformerMixin, _PooledSequenceNet):
     def _build_module(self, seqs, n_outputs):
         return _EmbeddingModule(super()._build_module(seqs, n_outputs), self.normalize)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    @atomic_fit
     def fit(self, X, y):
         """Learn embeddings from sequences ``X`` and class labels ``y``.
 
@@ -229,18 +226,16 @@ class SequenceEmbedder(TransformerMixin, _PooledSequenceNet):
         self : SequenceEmbedder
             The fitted estimator.
         """
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y (class labels) to be passed, "
-                "but the target y is None."
-            )
-        seqs = self._validate_X(X, reset=True)
+        return self._fit(X, y)
+
+    # -- hooks of BaseSequenceNet._fit -----------------------------------------
+    _default_criterion = TripletLoss
+    _stratify = True
+
+    def _encode_y(self, y, seqs, *, warm):
         y = column_or_1d(np.asarray(y), warn=True)
         check_classification_targets(y)
-        if len(y) != seqs.n_samples:
-            raise ValueError(
-                f"X has {seqs.n_samples} sequences but y has {len(y)} labels."
-            )
+        self._check_n_targets(len(y), seqs)
         self.classes_, codes = np.unique(y, return_inverse=True)
         counts = np.bincount(codes)
         if len(self.classes_) < 2 or counts.max() < 2:
@@ -249,15 +244,10 @@ class SequenceEmbedder(TransformerMixin, _PooledSequenceNet):
                 f"or more samples; y has {len(self.classes_)} class(es) with at "
                 f"most {counts.max()} sample(s) each."
             )
-        self._fit_net(
-            seqs,
-            codes.astype(np.int64),
-            self.embedding_size,
-            default_criterion=TripletLoss,
-            stratify=True,
-        )
-        self.threshold_ = self._learn_threshold(seqs, codes)
-        return self
+        return codes.astype(np.int64), self.embedding_size
+
+    def _after_fit(self, seqs, target):
+        self.threshold_ = self._learn_threshold(seqs, target)
 
     #: task of sklearn_seq.utils.estimator_checks (pair input, class labels)
     _sequence_task = "embedder"

@@ -5,12 +5,11 @@
 import numpy as np
 import torch
 from sklearn.base import RegressorMixin
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from sklearn_seq.estimators._base import (
     _PartialFitMixin,
     _PooledSequenceNet,
-    atomic_fit,
 )
 from sklearn_seq.estimators._params import (
     CELL,
@@ -26,7 +25,6 @@ from sklearn_seq.estimators._params import (
     Param,
     with_parameters,
 )
-from sklearn_seq.utils._param_validation import _fit_context
 
 __all__ = ["SequenceRegressor"]
 
@@ -97,8 +95,6 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, _PooledSequenceNet):
     (4,)
     """
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    @atomic_fit
     def fit(self, X, y, sample_weight=None):
         """Fit the network on sequences ``X`` and targets ``y``.
 
@@ -117,13 +113,12 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, _PooledSequenceNet):
         self : SequenceRegressor
             The fitted estimator.
         """
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target "
-                "y is None."
-            )
-        warm = self._continues_training()
-        seqs = self._validate_X(X, reset=not warm)
+        return self._fit(X, y, sample_weight)
+
+    # -- hooks of BaseSequenceNet._fit -----------------------------------------
+    _default_criterion = torch.nn.MSELoss
+
+    def _encode_y(self, y, seqs, *, warm):
         y = np.asarray(y)
         if y.dtype.kind not in "biuf":
             try:
@@ -135,17 +130,10 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, _PooledSequenceNet):
                 ) from exc
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
-        if len(y) != seqs.n_samples:
-            raise ValueError(
-                f"X has {seqs.n_samples} sequences but y has {len(y)} targets."
-            )
+        self._check_n_targets(len(y), seqs, "targets")
         if not np.isfinite(y).all():
             bad = int(np.argmax(~np.isfinite(y.reshape(len(y), -1)).all(axis=1)))
             raise ValueError(f"y contains NaN or inf (first at y[{bad}]).")
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, np.empty(len(y)), dtype=np.float32
-            )
         y2 = y.reshape(len(y), -1).astype(np.float64)
         if warm and y2.shape[1] != self.n_outputs_:
             raise ValueError(
@@ -164,17 +152,8 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, _PooledSequenceNet):
             self.target_mean_ = np.zeros(self.n_outputs_)
             self.target_scale_ = np.ones(self.n_outputs_)
         target = ((y2 - self.target_mean_) / self.target_scale_).astype(np.float32)
-        if self._y_1d:
-            target = target[:, 0]
         self._check_criterion_task()
-        self._fit_net(
-            seqs,
-            target,
-            self.n_outputs_,
-            default_criterion=torch.nn.MSELoss,
-            sample_weight=sample_weight,
-        )
-        return self
+        return (target[:, 0] if self._y_1d else target), self.n_outputs_
 
     def _check_criterion_task(self):
         crit = self.criterion

@@ -5,18 +5,14 @@
 from numbers import Real
 
 import numpy as np
-import torch
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_seq.data import bucket_batches, collate
 from sklearn_seq.data._seq2seq import Seq2SeqDataset
 from sklearn_seq.estimators._base import (
-    _DEFAULT_EMBEDDING_DIM,
     _PREDICT_BATCH_SIZE,
     BaseSequenceNet,
     _SeqNet,
-    atomic_fit,
 )
 from sklearn_seq.estimators._params import (
     _POSITIVE_INT,
@@ -36,7 +32,6 @@ from sklearn_seq.utils._param_validation import (
     HasMethods,
     Interval,
     StrOptions,
-    _fit_context,
 )
 
 __all__ = ["Seq2SeqEstimator"]
@@ -404,21 +399,13 @@ class Seq2SeqEstimator(BaseSequenceNet):
         return Seq2Seq(
             self.vocab_size_,
             self.target_vocab_size_ + _TARGET_SHIFT,
-            embedding_dim=self.embedding_dim or _DEFAULT_EMBEDDING_DIM,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            cell=self.cell,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
-            embedding_dropout=self.embedding_dropout,
+            **self._encoder_kwargs(),
             attention=self.attention,
             decoder_hidden_size=self.decoder_hidden_size,
             teacher_forcing_ratio=self.teacher_forcing_ratio,
         )
 
     # -- fit --------------------------------------------------------------
-    @_fit_context(prefer_skip_nested_validation=True)
-    @atomic_fit
     def fit(self, X, y):
         """Fit the encoder-decoder on source sequences ``X`` and targets ``y``.
 
@@ -434,17 +421,15 @@ class Seq2SeqEstimator(BaseSequenceNet):
         self : Seq2SeqEstimator
             The fitted estimator.
         """
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target "
-                "y is None."
-            )
-        seqs = self._source(X, reset=True)
+        return self._fit(X, y)
+
+    # -- hooks of BaseSequenceNet._fit -----------------------------------------
+    def _encode_X(self, X, *, reset):
+        return self._source(X, reset=reset)
+
+    def _encode_y(self, y, seqs, *, warm):
         targets = self._targets(y)
-        if targets.n_samples != seqs.n_samples:
-            raise ValueError(
-                f"X has {seqs.n_samples} sequences but y has {targets.n_samples}."
-            )
+        self._check_n_targets(targets.n_samples, seqs, "target sequences")
         self.target_vocab_size_ = int(targets.values.max()) + 1
         self.max_output_length_ = (
             int(2 * targets.lengths.max())
@@ -452,9 +437,7 @@ class Seq2SeqEstimator(BaseSequenceNet):
             else int(self.max_output_length)
         )
         shifted = Sequences(targets.values + _TARGET_SHIFT, targets.lengths, "tokens")
-        return self._fit_net(
-            seqs, shifted, None, default_criterion=torch.nn.CrossEntropyLoss
-        )
+        return shifted, None
 
     # hooks of BaseSequenceNet._fit_net: targets travel in a Seq2SeqDataset
     # and the net's loss flattens the (batch, steps, vocab) logits
@@ -467,38 +450,27 @@ class Seq2SeqEstimator(BaseSequenceNet):
     # -- prediction -------------------------------------------------------
     def _decode(self, seqs):
         """Internal token ids and attention maps per sequence, input order."""
-        module = self.net_.module_
-        device = self.net_.device
         tokens = [None] * seqs.n_samples
         weights = [None] * seqs.n_samples
-        was_training = module.training
-        module.eval()
         batch_size = max(self.batch_size, _PREDICT_BATCH_SIZE)
         if self.beam_size > 1:
             batch_size = max(1, batch_size // self.beam_size)
-        try:
-            with torch.inference_mode():
-                for idx in bucket_batches(seqs.lengths, batch_size):
-                    Xi = collate(seqs, idx)
-                    x, lengths = Xi["x"].to(device), Xi["lengths"].to(device)
-                    if self.beam_size == 1:
-                        out, attn, _ = module.greedy(
-                            x, lengths, self.max_output_length_
-                        )
-                    else:
-                        out, attn, _ = module.beam_search(
-                            x,
-                            lengths,
-                            self.beam_size,
-                            self.max_output_length_,
-                            length_penalty=self.length_penalty,
-                        )
-                    for j, i in enumerate(idx):
-                        tokens[i] = out[j].numpy() - _TARGET_SHIFT
-                        if attn is not None:
-                            weights[i] = attn[j].float().numpy()
-        finally:
-            module.train(was_training)
+        with self._inference() as module:
+            for idx, x, lengths in self._batches(seqs, batch_size):
+                if self.beam_size == 1:
+                    out, attn, _ = module.greedy(x, lengths, self.max_output_length_)
+                else:
+                    out, attn, _ = module.beam_search(
+                        x,
+                        lengths,
+                        self.beam_size,
+                        self.max_output_length_,
+                        length_penalty=self.length_penalty,
+                    )
+                for j, i in enumerate(idx):
+                    tokens[i] = out[j].cpu().numpy() - _TARGET_SHIFT
+                    if attn is not None:
+                        weights[i] = attn[j].float().cpu().numpy()
         return tokens, weights
 
     def _to_output(self, tokens):

@@ -7,11 +7,8 @@ import torch
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from sklearn_seq.data import bucket_batches, collate
 from sklearn_seq.estimators._base import (
-    _PREDICT_BATCH_SIZE,
     BaseSequenceNet,
-    atomic_fit,
 )
 from sklearn_seq.estimators._params import (
     _POSITIVE_INT,
@@ -33,12 +30,10 @@ from sklearn_seq.nn.tagger import OOV_ID, TaggerNet, TaggingLoss
 from sklearn_seq.utils import IGNORE_INDEX, Sequences
 from sklearn_seq.utils._param_validation import (
     StrOptions,
-    _fit_context,
 )
 
 __all__ = ["SequenceTagger"]
 
-_DEFAULT_EMBEDDING_DIM = 32
 #: Characters per token seen by the character CNN (longer tokens are cut).
 MAX_CHARS = 20
 
@@ -453,13 +448,8 @@ class SequenceTagger(BaseSequenceNet):
         return TaggerNet(
             None if tokens else seqs.n_features,
             n_outputs,
-            cell=self.cell,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
+            **self._encoder_kwargs(),
             vocab_size=self.vocab_size_ if tokens else None,
-            embedding_dim=self.embedding_dim or _DEFAULT_EMBEDDING_DIM,
             crf=self.crf,
             crf_constraints=self.crf_constraints_,
             tag_names=[str(c) for c in self.classes_],
@@ -468,7 +458,6 @@ class SequenceTagger(BaseSequenceNet):
             char_embedding_dim=self.char_embedding_dim or 25,
             char_n_filters=self.char_n_filters,
             word_dropout=self.word_dropout if tokens else 0.0,
-            embedding_dropout=self.embedding_dropout,
             word_map=word_map,
         )
 
@@ -529,8 +518,6 @@ class SequenceTagger(BaseSequenceNet):
                 "crf_constraints=None."
             )
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    @atomic_fit
     def fit(self, X, y, sample_weight=None):
         """Fit the tagger on sequences ``X`` and per-step labels ``y``.
 
@@ -549,12 +536,18 @@ class SequenceTagger(BaseSequenceNet):
         self : SequenceTagger
             The fitted estimator.
         """
+        return self._fit(X, y, sample_weight)
+
+    # -- hooks of BaseSequenceNet._fit -----------------------------------------
+    def _encode_X(self, X, *, reset):
+        return self._check_X(X, reset=reset)[0]
+
+    def _encode_y(self, y, seqs, *, warm):
         if self.crf and (self.criterion is not None or self.criterion_params):
             raise ValueError(
                 "crf=True trains with the CRF negative log-likelihood; leave "
                 "criterion and criterion_params unset, or use crf=False."
             )
-        seqs, _ = self._check_X(X, reset=True)
         flat = self._validate_y(y, seqs)
         self.classes_, codes = np.unique(flat, return_inverse=True)
         codes = codes.reshape(-1)
@@ -563,10 +556,6 @@ class SequenceTagger(BaseSequenceNet):
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 distinct labels; got "
                 f"1 ({self.classes_[0]!r})."
-            )
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, np.empty(seqs.n_samples), dtype=np.float32
             )
         self.crf_constraints_ = self._resolve_constraints()
         if self.crf_constraints_ is not None:
@@ -579,16 +568,10 @@ class SequenceTagger(BaseSequenceNet):
             (seqs.n_samples, int(seqs.lengths.max())), IGNORE_INDEX, dtype=dtype
         )
         target[np.arange(target.shape[1]) < seqs.lengths[:, None]] = codes
-        self._fit_net(
-            seqs,
-            target,
-            n_classes,
-            default_criterion=torch.nn.CrossEntropyLoss,
-            weight=self.class_weight_,
-            stratify=False,
-            sample_weight=sample_weight,
-        )
-        return self
+        return target, n_classes
+
+    def _criterion_weight(self):
+        return self.class_weight_
 
     # -- predict ----------------------------------------------------------
     def _run(self, X, what):
@@ -606,28 +589,17 @@ class SequenceTagger(BaseSequenceNet):
             )
             kwargs["word_map"] = torch.cat([module.word_map.cpu(), words]).to(device)
         results = [None] * seqs.n_samples
-        was_training = module.training
-        module.eval()
-        batch_size = max(self.batch_size, _PREDICT_BATCH_SIZE)
-        try:
-            with torch.inference_mode():
-                for idx in bucket_batches(seqs.lengths, batch_size):
-                    Xi = collate(seqs, idx)
-                    lengths = Xi["lengths"].to(device)
-                    emissions = module(Xi["x"].to(device), lengths, **kwargs)
-                    if what == "decode":
-                        out = module.decode(emissions, lengths)
-                    else:
-                        probs = module.marginals(emissions.double(), lengths)
-                        probs = probs.cpu().numpy()
-                        out = [
-                            p[:n]
-                            for p, n in zip(probs, Xi["lengths"].tolist(), strict=True)
-                        ]
-                    for i, row in zip(idx.tolist(), out, strict=True):
-                        results[i] = row
-        finally:
-            module.train(was_training)
+        with self._inference():
+            for idx, x, lengths in self._batches(seqs):
+                emissions = module(x, lengths, **kwargs)
+                if what == "decode":
+                    out = module.decode(emissions, lengths)
+                else:
+                    probs = module.marginals(emissions.double(), lengths)
+                    probs = probs.cpu().numpy()
+                    out = [p[:n] for p, n in zip(probs, lengths.tolist(), strict=True)]
+                for i, row in zip(idx.tolist(), out, strict=True):
+                    results[i] = row
         return results
 
     def predict(self, X):
