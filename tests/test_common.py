@@ -24,11 +24,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import sklearn_seq
 from sklearn_seq import SequenceClassifier, SequenceRegressor
 from sklearn_seq.preprocessing import (
+    CharVocabulary,
     SequenceFlattener,
     SequencePadder,
     SequenceReshaper,
     SequenceScaler,
     TextVectorizer,
+    TokenVocabulary,
 )
 from sklearn_seq.resampling import (
     AugmentationOverSampler,
@@ -68,6 +70,8 @@ CHECKED = [
     SequenceFlattener(),
     SequenceReshaper(n_features=1),
     TextVectorizer(),
+    TokenVocabulary(),
+    CharVocabulary(),
     AugmentationOverSampler(random_state=0),
     SequenceSMOTE(random_state=0),
     SequenceSampler(SMOTE(random_state=0)),

@@ -13,6 +13,7 @@ from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
+from conftest import fast
 from sklearn_seq import (
     Seq2SeqEstimator,
     SequenceClassifier,
@@ -30,7 +31,7 @@ from sklearn_seq.utils.estimator_checks import (
     sequence_checks_generator,
 )
 
-TINY = {"hidden_size": 4, "max_epochs": 1, "batch_size": 8, "random_state": 0}
+TINY = fast(hidden_size=4, max_epochs=1, batch_size=8)
 ESTIMATORS = [
     SequenceClassifier(**TINY),
     SequenceRegressor(**TINY),

@@ -11,9 +11,10 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.utils.class_weight import compute_class_weight
 from torch import nn
 
+from conftest import fast
 from sklearn_seq import SequenceClassifier, SequenceRegressor
 
-FAST = {"hidden_size": 8, "max_epochs": 3, "batch_size": 16, "random_state": 0}
+FAST = fast(max_epochs=3)
 
 
 def _toy(n=60, t=6, f=2, seed=0):

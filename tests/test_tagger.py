@@ -12,18 +12,13 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
+from conftest import fast
 from sklearn_seq import SequenceTagger
 from sklearn_seq.datasets import make_ner_sentences
 from sklearn_seq.nn.crf import allowed_transitions
 from sklearn_seq.nn.tagger import TaggerNet, TaggingLoss
 
-FAST = {
-    "hidden_size": 8,
-    "embedding_dim": 8,
-    "max_epochs": 2,
-    "batch_size": 16,
-    "random_state": 0,
-}
+FAST = fast(embedding_dim=8)
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -26,7 +26,7 @@ from sklearn_seq.estimators._params import (
 )
 from sklearn_seq.metrics._sequence_output import token_accuracy_score
 from sklearn_seq.nn.seq2seq import BOS_ID, EOS_ID, N_SPECIAL, Seq2Seq
-from sklearn_seq.preprocessing import TextVectorizer
+from sklearn_seq.preprocessing import CharVocabulary, TextVectorizer
 from sklearn_seq.utils import Sequences
 from sklearn_seq.utils._param_validation import (
     HasMethods,
@@ -39,41 +39,6 @@ __all__ = ["Seq2SeqEstimator"]
 # target ids given by the user (>= 1) are shifted past the reserved PAD, BOS
 # and EOS ids of the decoder
 _TARGET_SHIFT = N_SPECIAL - 1
-
-
-class _CharVocabulary:
-    """Character-level vocabulary for string sources and targets.
-
-    Ids 1, 2, ... go to the characters seen in ``fit`` in sorted order (0 is
-    padding). Unseen characters raise a ValueError in ``transform``.
-    """
-
-    join = ""
-
-    def fit(self, docs):
-        self.vocabulary_ = {
-            c: i for i, c in enumerate(sorted({c for d in docs for c in d}), 1)
-        }
-        self.vocabulary_size_ = len(self.vocabulary_) + 1
-        return self
-
-    def transform(self, docs, input_name="X"):
-        vocab = self.vocabulary_
-        out = []
-        for i, doc in enumerate(docs):
-            unknown = sorted({c for c in doc if c not in vocab})
-            if unknown:
-                raise ValueError(
-                    f"{input_name}[{i}] = {doc!r} holds characters {unknown} not "
-                    "seen in fit; the character vocabulary cannot encode them. "
-                    "Fit on data covering every character, or map them first."
-                )
-            out.append(np.array([vocab[c] for c in doc], dtype=np.int64))
-        return out
-
-    def inverse_transform(self, ids):
-        lookup = ["", *self.vocabulary_]
-        return [[lookup[int(t)] for t in seq] for seq in ids]
 
 
 def _is_text(data):
@@ -250,7 +215,9 @@ VECTORIZER = Param(
         ``transform`` and ``inverse_transform`` (such as
         :class:`~sklearn_seq.preprocessing.TextVectorizer`) cloned and fitted
         once on ``X`` and once on ``y``; predictions are its tokens joined by
-        spaces. None uses characters.""",
+        spaces (or its strings, for a
+        :class:`~sklearn_seq.preprocessing.CharVocabulary`). None uses
+        characters, ``CharVocabulary(handle_unknown="error")``.""",
 )
 
 
@@ -281,8 +248,11 @@ class Seq2SeqEstimator(BaseSequenceNet):
     :class:`sklearn_seq.nn.seq2seq.Seq2Seq` for the network.
 
     Strings are handled at the character level: a vocabulary of the
-    characters seen in :meth:`fit` is built for ``X`` and for ``y``
-    separately, and :meth:`predict` returns strings. Pass ``vectorizer`` (e.g.
+    characters seen in :meth:`fit` (a
+    :class:`~sklearn_seq.preprocessing.CharVocabulary` with
+    ``handle_unknown="error"``: ids from 1, unseen characters refused) is
+    built for ``X`` and for ``y`` separately, and :meth:`predict` returns
+    strings. Pass ``vectorizer`` (e.g.
     a :class:`~sklearn_seq.preprocessing.TextVectorizer`) for word-level text.
 
     Parameters
@@ -299,7 +269,9 @@ class Seq2SeqEstimator(BaseSequenceNet):
         Output length limit used by :meth:`predict`.
 
     source_vectorizer_, target_vectorizer_ : object or None
-        Fitted vocabularies of string ``X`` and ``y`` (None for token ids).
+        Fitted vocabularies of string ``X`` and ``y``: clones of
+        ``vectorizer``, or :class:`~sklearn_seq.preprocessing.CharVocabulary`
+        instances (None for token ids).
 
     {shared_attributes}
 
@@ -340,14 +312,13 @@ class Seq2SeqEstimator(BaseSequenceNet):
 
     # -- input conversion -------------------------------------------------
     def _new_vocabulary(self):
-        return _CharVocabulary() if self.vectorizer is None else clone(self.vectorizer)
+        if self.vectorizer is None:
+            # ids from 1 (no out-of-vocabulary id); unseen characters raise
+            return CharVocabulary(handle_unknown="error")
+        return clone(self.vectorizer)
 
     def _encode_text(self, vocab, docs, name):
-        if isinstance(vocab, _CharVocabulary):
-            ids = vocab.transform(docs, input_name=name)
-        else:
-            ids = vocab.transform(docs)
-        return _token_sequences(ids, name)
+        return _token_sequences(vocab.transform(docs), name)
 
     def _source(self, X, *, reset):
         X = _as_list(X, "X")
@@ -477,8 +448,12 @@ class Seq2SeqEstimator(BaseSequenceNet):
         vocab = self.target_vectorizer_
         if vocab is None:
             return tokens
+        # token lists are joined by spaces; strings (CharVocabulary) kept
         join = getattr(vocab, "join", " ")
-        return [join.join(t) for t in vocab.inverse_transform(tokens)]
+        return [
+            t if isinstance(t, str) else join.join(t)
+            for t in vocab.inverse_transform(tokens)
+        ]
 
     def predict(self, X):
         """Decode output sequences (greedy, or beam search when ``beam_size > 1``).

@@ -27,6 +27,7 @@ from sklearn_seq.estimators._params import (
 )
 from sklearn_seq.nn.crf import allowed_transitions
 from sklearn_seq.nn.tagger import OOV_ID, TaggerNet, TaggingLoss
+from sklearn_seq.preprocessing import CharVocabulary, TokenVocabulary
 from sklearn_seq.utils import IGNORE_INDEX, Sequences
 from sklearn_seq.utils._param_validation import (
     StrOptions,
@@ -229,6 +230,21 @@ class SequenceTagger(BaseSequenceNet):
     char_vocabulary_ : dict or None
         Character -> id of the character CNN (ids from 2; 1 is unknown).
 
+    token_vectorizer_ : TokenVocabulary or None
+        When ``X`` holds token strings: the fitted
+        :class:`~sklearn_seq.preprocessing.TokenVocabulary` (``lowercase`` as
+        given) whose ``vocabulary_`` is ``vocabulary_``.
+
+    surface_vectorizer_ : TokenVocabulary or None
+        With the character CNN: the fitted ``TokenVocabulary(lowercase=False)``
+        whose ``vocabulary_`` is ``surface_vocabulary_``.
+
+    char_vectorizer_ : CharVocabulary or None
+        With the character CNN: the fitted
+        :class:`~sklearn_seq.preprocessing.CharVocabulary` (fitted on the
+        distinct training tokens) whose ``vocabulary_`` is
+        ``char_vocabulary_``.
+
     {shared_attributes}
 
     See Also
@@ -236,6 +252,8 @@ class SequenceTagger(BaseSequenceNet):
     SequenceClassifier : One label per sequence.
     sklearn_seq.preprocessing.TextVectorizer : Token strings to ids, for a
         :class:`~sklearn.pipeline.Pipeline` in front of the tagger.
+    sklearn_seq.preprocessing.TokenVocabulary : The tagger's own word
+        vocabulary, usable in a :class:`~sklearn.pipeline.Pipeline` too.
 
     Notes
     -----
@@ -300,6 +318,9 @@ class SequenceTagger(BaseSequenceNet):
                         "str), to spell the tokens; got ids or numbers. Set "
                         "char_embedding_dim=None."
                     )
+                self.token_vectorizer_ = None
+                self.surface_vectorizer_ = None
+                self.char_vectorizer_ = None
                 self.vocabulary_ = None
                 self.surface_vocabulary_ = None
                 self.char_vocabulary_ = None
@@ -331,43 +352,41 @@ class SequenceTagger(BaseSequenceNet):
                     )
             sentences.append(sent)
         if reset:
-            self._lowercase = self.lowercase
-            tokens = sorted({tok for sent in sentences for tok in sent})
-            words = sorted({self._word(tok) for tok in tokens})
-            self.vocabulary_ = {w: i for i, w in enumerate(words, start=2)}
+            self.token_vectorizer_ = TokenVocabulary(lowercase=self.lowercase)
+            self.vocabulary_ = self.token_vectorizer_.fit(sentences).vocabulary_
+            self.surface_vectorizer_ = None
             self.surface_vocabulary_ = None
+            self.char_vectorizer_ = None
             self.char_vocabulary_ = None
             if self.char_embedding_dim is not None:
-                self.surface_vocabulary_ = {
-                    tok: i for i, tok in enumerate(tokens, start=2)
-                }
-                chars = sorted({c for tok in tokens for c in tok})
-                self.char_vocabulary_ = {c: i for i, c in enumerate(chars, start=2)}
+                self.surface_vectorizer_ = TokenVocabulary(lowercase=False)
+                self.surface_vectorizer_.fit(sentences)
+                self.surface_vocabulary_ = self.surface_vectorizer_.vocabulary_
+                # the characters of the distinct tokens, unknown ones -> 1
+                self.char_vectorizer_ = CharVocabulary(handle_unknown="oov")
+                self.char_vocabulary_ = self.char_vectorizer_.fit(
+                    list(self.surface_vocabulary_)
+                ).vocabulary_
         elif self.vocabulary_ is None:
             raise ValueError(
                 f"{type(self).__name__} was fitted on ids or numbers but X "
                 "holds token strings."
             )
-        surface = self.surface_vocabulary_
-        vocab = self.vocabulary_ if surface is None else surface
-        spell = surface is not None and not reset
-        unseen = {}
-        first_new = len(vocab) + 2
-        ids = []
-        for sent in sentences:
-            row = []
-            for tok in sent:
-                idx = vocab.get(tok if surface is not None else self._word(tok))
-                if idx is None:
-                    idx = (
-                        unseen.setdefault(tok, first_new + len(unseen))
-                        if spell
-                        else OOV_ID
-                    )
-                row.append(idx)
-            ids.append(np.asarray(row, dtype=np.int64))
+        surface = self.surface_vectorizer_
+        ids = (self.token_vectorizer_ if surface is None else surface).transform(
+            sentences
+        )
         lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
-        seqs = Sequences(np.concatenate(ids), lengths, "tokens")
+        values = np.concatenate(ids)
+        unseen = {}
+        if surface is not None and not reset:
+            # tokens unseen in fit get ids past the surface vocabulary, one
+            # per distinct token in order of appearance, spelled by the CNN
+            first_new = len(self.surface_vocabulary_) + 2
+            flat = [tok for sent in sentences for tok in sent]
+            for i in np.flatnonzero(values == OOV_ID).tolist():
+                values[i] = unseen.setdefault(flat[i], first_new + len(unseen))
+        seqs = Sequences(values, lengths, "tokens")
         if reset:
             self.input_kind_ = "tokens"
             self.vocab_size_ = len(self.vocabulary_) + 2
@@ -376,25 +395,15 @@ class SequenceTagger(BaseSequenceNet):
             return seqs, None
         return seqs, (self._char_table(list(unseen)), self._word_rows(list(unseen)))
 
-    def _word(self, token):
-        """The form of ``token`` looked up in the word embedding."""
-        return token.lower() if getattr(self, "_lowercase", False) else token
-
     def _word_rows(self, tokens):
         """Word-embedding ids of surface ``tokens`` (unknown words -> 1)."""
-        vocab = self.vocabulary_
-        return np.fromiter(
-            (vocab.get(self._word(tok), OOV_ID) for tok in tokens),
-            dtype=np.int64,
-            count=len(tokens),
-        )
+        return self.token_vectorizer_.transform([tokens])[0]
 
     def _char_table(self, tokens):
-        """Character id rows of ``tokens`` (unknown characters -> 1)."""
-        chars = self.char_vocabulary_
+        """Character id rows of ``tokens``, cut at ``MAX_CHARS`` (unknown -> 1)."""
         table = np.zeros((len(tokens), MAX_CHARS), dtype=np.int64)
-        for i, tok in enumerate(tokens):
-            row = [chars.get(c, 1) for c in tok[:MAX_CHARS]]
+        for i, row in enumerate(self.char_vectorizer_.transform(tokens)):
+            row = row[:MAX_CHARS]
             table[i, : len(row)] = row
         return table
 
@@ -440,7 +449,7 @@ class SequenceTagger(BaseSequenceNet):
         word_map = None
         if self.char_vocabulary_ is not None:
             surface = self.surface_vocabulary_
-            inverse = sorted(surface, key=surface.get)
+            inverse = list(surface)  # the surface tokens in id order
             char_table = np.zeros((len(surface) + 2, MAX_CHARS), dtype=np.int64)
             char_table[2:] = self._char_table(inverse)
             n_chars = len(self.char_vocabulary_) + 2

@@ -9,11 +9,14 @@ from sklearn_seq.preprocessing._padder import SequencePadder
 from sklearn_seq.preprocessing._reshape import SequenceFlattener, SequenceReshaper
 from sklearn_seq.preprocessing._scaler import SequenceScaler
 from sklearn_seq.preprocessing._text import TextVectorizer
+from sklearn_seq.preprocessing._vocabulary import CharVocabulary, TokenVocabulary
 
 __all__ = [
+    "CharVocabulary",
     "SequenceFlattener",
     "SequencePadder",
     "SequenceReshaper",
     "SequenceScaler",
     "TextVectorizer",
+    "TokenVocabulary",
 ]
