@@ -1027,6 +1027,11 @@ class BaseSequenceNet(BaseEstimator):
                 Xi = {k: v.pin_memory() for k, v in Xi.items()}
             yield idx, _to_device(Xi["x"], device), _to_device(Xi["lengths"], device)
 
+    def _predict_raw(self, X):
+        """Raw network outputs for ``X`` (checked against fit), float32."""
+        check_is_fitted(self)
+        return self._forward(self._validate_X(X, reset=False))
+
     def _forward(self, seqs):
         """Raw module outputs for all sequences, in input order (float32)."""
         outputs = None

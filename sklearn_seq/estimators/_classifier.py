@@ -8,7 +8,6 @@ from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    check_is_fitted,
     column_or_1d,
 )
 
@@ -226,8 +225,7 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, _PooledSequenceNet):
             One logit per sample for binary tasks (positive class
             ``classes_[1]``), else one per class.
         """
-        check_is_fitted(self)
-        out = self._forward(self._validate_X(X, reset=False))
+        out = self._predict_raw(X)
         if out.shape[1] == 1:
             return out[:, 0]
         if len(self.classes_) == 2:
@@ -247,8 +245,7 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, _PooledSequenceNet):
         ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_``.
         """
-        check_is_fitted(self)
-        out = self._forward(self._validate_X(X, reset=False)).astype(np.float64)
+        out = self._predict_raw(X).astype(np.float64)
         if out.shape[1] == 1:
             p = expit(out[:, 0])
             return np.column_stack([1 - p, p])

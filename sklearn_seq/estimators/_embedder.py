@@ -309,8 +309,7 @@ class SequenceEmbedder(TransformerMixin, _PooledSequenceNet):
         ndarray of shape (n_samples, embedding_size)
             Embeddings (unit norm when ``normalize=True``), float32.
         """
-        check_is_fitted(self)
-        return self._forward(self._validate_X(X, reset=False))
+        return self._predict_raw(X)
 
     def pair_distances(self, X_pairs):
         """Euclidean distance between the embeddings of each pair.

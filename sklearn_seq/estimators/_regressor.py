@@ -5,7 +5,6 @@
 import numpy as np
 import torch
 from sklearn.base import RegressorMixin
-from sklearn.utils.validation import check_is_fitted
 
 from sklearn_seq.estimators._base import (
     _PartialFitMixin,
@@ -191,8 +190,7 @@ class SequenceRegressor(RegressorMixin, _PartialFitMixin, _PooledSequenceNet):
         ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions.
         """
-        check_is_fitted(self)
-        out = self._forward(self._validate_X(X, reset=False)).astype(np.float64)
+        out = self._predict_raw(X).astype(np.float64)
         out = out * self.target_scale_ + self.target_mean_
         return out[:, 0] if self._y_1d else out
 
