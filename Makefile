@@ -44,7 +44,8 @@ examples: $(STAMP)
 
 # full-size benchmarks (about 3 hours on 2 cores; bench_parity.py alone about
 # 1.5 h); bench_ucr.py, bench_parity.py and bench_bn_ablation.py read the
-# UCR/UEA data sets that ship inside aeon, installed here by the `bench` extra
+# UCR/UEA data sets that ship inside aeon, and bench_peers.py compares with
+# pytorch-crf and pytorch-metric-learning, all installed by the `bench` extra
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
