@@ -252,6 +252,11 @@ def _fail(msg):
 
 
 def _check_finite(values, lengths, input_name):
+    # one pass, no temporary: a sum is finite when every value is (a float64
+    # sum of float32 values cannot overflow; for float64 values an overflowing
+    # sum falls through to the exact check below)
+    if np.isfinite(np.sum(values, dtype=np.float64)):
+        return
     finite = np.isfinite(values)
     if finite.ndim > 1:
         finite = finite.all(axis=1)
