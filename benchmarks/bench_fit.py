@@ -8,9 +8,11 @@ Prints ratios measured in one run on this machine (never asserted in tests):
 2. ragged, skewed lengths (lognormal, median ~30, max 400): our length-bucketed
    batches vs padding every batch to the global maximum (plain loop), with a
    check that both give the same last hidden states;
-3. ``predict_proba`` / raw ``no_grad`` inference.
+3. ``predict_proba`` / raw ``no_grad`` inference;
+4. the cost of ``layer_norm=True`` (a Python loop over the steps) against the
+   fused LSTM / GRU kernel: fit seconds per epoch, ratio.
 
-Usage: ``python benchmarks/bench_fit.py [--small]``.
+Usage: ``python benchmarks/bench_fit.py [--small] [--layer-norm-only]``.
 """
 
 import argparse
@@ -208,19 +210,66 @@ def bench_predict(X, y, repeats):
     )
 
 
+def bench_layer_norm(n, t, f, epochs, repeats):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, t, f)).astype(np.float32)
+    y = (X[:, -1, 0] > 0).astype(np.int64)
+    print(
+        f"[layer norm] n={n}, T={t}, F={f}, hidden 64, batch 64, "
+        f"{epochs} epochs, fit seconds per epoch"
+    )
+    for cell in ("lstm", "gru"):
+        for bidirectional in (False, True):
+            per_epoch = {}
+            for layer_norm in (False, True):
+                clf = SequenceClassifier(
+                    cell=cell,
+                    bidirectional=bidirectional,
+                    layer_norm=layer_norm,
+                    hidden_size=64,
+                    batch_size=64,
+                    max_epochs=epochs,
+                    random_state=0,
+                )
+                clf.set_params(max_epochs=1).fit(X[:128], y[:128])  # warm-up
+                clf.set_params(max_epochs=epochs)
+
+                def fit(clf=clf):
+                    clf.fit(X, y)
+
+                per_epoch[layer_norm] = best_of(fit, repeats) / epochs
+            name = f"{'bi' if bidirectional else ''}{cell}"
+            print(
+                f"  {name:<7} fused {per_epoch[False]:7.3f} s   layer_norm "
+                f"{per_epoch[True]:7.3f} s   {per_epoch[True] / per_epoch[False]:5.1f}x"
+            )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a quick run")
+    parser.add_argument(
+        "--layer-norm-only", action="store_true", help="only part 4 (layer norm)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(torch.get_num_threads())
+    if args.layer_norm_only:
+        if args.small:
+            bench_layer_norm(n=500, t=30, f=8, epochs=1, repeats=1)
+        else:
+            bench_layer_norm(n=2000, t=50, f=8, epochs=1, repeats=2)
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+        return
     if args.small:
         X, y = bench_fixed(n=1000, t=30, f=8, epochs=1, repeats=2)
         bench_ragged(n=500, f=8, epochs=1, repeats=1)
         bench_predict(X, y, repeats=2)
+        bench_layer_norm(n=500, t=30, f=8, epochs=1, repeats=1)
     else:
         X, y = bench_fixed(n=4000, t=50, f=8, epochs=2, repeats=5)
         bench_ragged(n=3000, f=8, epochs=1, repeats=2)
         bench_predict(X, y, repeats=3)
+        bench_layer_norm(n=2000, t=50, f=8, epochs=1, repeats=2)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
 
 

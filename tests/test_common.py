@@ -29,6 +29,7 @@ from sklearn_seq.preprocessing import (
     SequencePadder,
     SequenceReshaper,
     SequenceScaler,
+    SeriesWindower,
     TextVectorizer,
     TokenVocabulary,
 )
@@ -69,6 +70,7 @@ CHECKED = [
     SequencePadder(),
     SequenceFlattener(),
     SequenceReshaper(n_features=1),
+    SeriesWindower(window_length=1),
     TextVectorizer(),
     TokenVocabulary(),
     CharVocabulary(),

@@ -7,6 +7,7 @@ NumPy and scikit-learn only: importing this package never loads torch.
 
 from sklearn_seq.datasets._base import load_digits_sequences
 from sklearn_seq.datasets._generators import (
+    make_adding_problem,
     make_sequence_classification,
     make_sequence_regression,
 )
@@ -16,6 +17,7 @@ from sklearn_seq.datasets._verification import make_sequence_verification
 
 __all__ = [
     "load_digits_sequences",
+    "make_adding_problem",
     "make_date_task",
     "make_ner_sentences",
     "make_reversal_task",

@@ -37,10 +37,16 @@ from skorch.dataset import unpack_data
 from skorch.utils import TeeGenerator
 from torch.optim.lr_scheduler import CosineAnnealingLR, ReduceLROnPlateau
 
-from sklearn_seq.callbacks import NaNGuard, TrainingDivergedError, WeightAveraging
+from sklearn_seq.callbacks import (
+    GradientValueClipping,
+    NaNGuard,
+    TrainingDivergedError,
+    WeightAveraging,
+)
 from sklearn_seq.data import BucketLoader, SequenceDataset, bucket_batches, collate
 from sklearn_seq.estimators._threads import limit_torch_threads
 from sklearn_seq.exceptions import DeviceWarning
+from sklearn_seq.inspection._skew import training_input_profile
 from sklearn_seq.nn import (
     SequenceNet,
     has_batchnorm,
@@ -502,13 +508,18 @@ class BaseSequenceNet(BaseEstimator):
 
     def _encoder_kwargs(self):
         """The encoder's settings, common to every network (``ENCODER`` and
-        ``EMBEDDING`` parameters; the embedding matters for token input)."""
+        ``EMBEDDING`` parameters; the embedding matters for token input).
+        Every estimator takes the recurrent options (``RECURRENT``)."""
         return {
             "cell": self.cell,
             "hidden_size": self.hidden_size,
             "num_layers": self.num_layers,
             "bidirectional": self.bidirectional,
             "dropout": self.dropout,
+            "init": self.init,
+            "forget_bias": self.forget_bias,
+            "residual": self.residual,
+            "layer_norm": self.layer_norm,
             "embedding_dim": self.embedding_dim or _DEFAULT_EMBEDDING_DIM,
             "embedding_dropout": self.embedding_dropout,
         }
@@ -560,6 +571,11 @@ class BaseSequenceNet(BaseEstimator):
     def _build_callbacks(self):
         # always on: a NaN/inf loss or gradient stops fit with a clear error
         callbacks = [("nan_guard", NaNGuard())]
+        # by value first, then by norm (both may be set)
+        if self.max_grad_value is not None:
+            callbacks.append(
+                ("grad_value_clipping", GradientValueClipping(self.max_grad_value))
+            )
         if self.max_grad_norm is not None:
             callbacks.append(
                 ("grad_norm_clipping", GradientNormClipping(self.max_grad_norm))
@@ -788,7 +804,19 @@ class BaseSequenceNet(BaseEstimator):
             )
         self._fit_net(seqs, target, n_outputs, sample_weight=sample_weight)
         self._after_fit(seqs, target)
+        self._record_input_profile(seqs, merge=warm)
         return self
+
+    def _record_input_profile(self, seqs, *, merge):
+        """Keep ``_input_profile``: the training inputs, for ``skew_report``.
+
+        Computed after training from the validated sequences (one pass, no
+        copy), so it changes no fitted number; a continued fit (warm start,
+        ``partial_fit``) merges it with the earlier calls' profile. Read by
+        :func:`sklearn_seq.inspection.skew_report`.
+        """
+        previous = getattr(self, "_input_profile", None) if merge else None
+        self._input_profile = training_input_profile(self, seqs, previous=previous)
 
     def _encode_X(self, X, *, reset):
         """Validated (and encoded) sequences of ``X`` (a hook)."""

@@ -17,7 +17,7 @@ import inspect
 import textwrap
 from numbers import Integral, Real
 
-from sklearn_seq.nn import CELLS
+from sklearn_seq.nn import CELLS, RECURRENT_INITS
 from sklearn_seq.utils._param_validation import (
     Interval,
     IntervalNotBool,
@@ -182,6 +182,72 @@ DROPOUT = Param(
     "float",
     """
         Dropout between stacked layers and before the output layer.""",
+)
+
+INIT = Param(
+    "init",
+    None,
+    [None, StrOptions(set(RECURRENT_INITS))],
+    '{"orthogonal", "xavier", "kaiming"} or None',
+    """
+        Initialisation of the recurrent weights (cells ``"rnn"``, ``"lstm"``,
+        ``"gru"``; the transformer and the convolutional cells, including the
+        LSTM branch of ``"lstm_fcn"``, ignore it), each gate block on its
+        own. None keeps torch's (weights and biases uniform in
+        ``+-1/sqrt(hidden_size)``). ``"orthogonal"``: hidden-to-hidden
+        weights orthogonal (Saxe et al. 2014: the linear part of the
+        recurrence then neither shrinks nor grows a gradient, the classic
+        remedy for a vanilla RNN's vanishing gradient), input-to-hidden
+        Glorot-uniform; ``"xavier"``: both Glorot-uniform; ``"kaiming"``:
+        both He-normal. A named init sets the biases to 0 (then
+        ``forget_bias`` applies). Like ``forget_bias``, ``residual`` and
+        ``layer_norm``, it shapes the encoder only: a seq2seq decoder keeps
+        torch's fused cell and initialisation.""",
+)
+
+FORGET_BIAS = Param(
+    "forget_bias",
+    1.0,
+    [None, IntervalNotBool(Real, None, None, closed="neither")],
+    "float or None",
+    """
+        Initial forget-gate bias of ``cell="lstm"`` (other cells have no
+        forget gate and ignore it). The default 1 starts the gate near
+        ``sigmoid(1) = 0.73`` instead of 0.5 (Jozefowicz et al. 2015), so
+        the cell state and its gradient decay more slowly at the start.
+        None keeps the bias ``init`` gives.""",
+)
+
+RESIDUAL = Param(
+    "residual",
+    False,
+    ["boolean"],
+    "bool",
+    """
+        Residual connections between stacked recurrent layers: from the
+        second layer on, each layer's input is added to its output (the
+        sizes match: ``hidden_size``, doubled when bidirectional). Needs
+        ``num_layers >= 2`` with a recurrent cell (a ValueError in
+        :meth:`fit` otherwise); the transformer (residual anyway) and the
+        convolutional cells ignore it. The layers are then run one by one
+        instead of as one fused torch module.""",
+)
+
+LAYER_NORM = Param(
+    "layer_norm",
+    False,
+    ["boolean"],
+    "bool",
+    """
+        Layer-normalised recurrent cells (Ba et al. 2016: each gate's input
+        and recurrent pre-activations normalised over the hidden units, and
+        the LSTM's cell state; :class:`~sklearn_seq.nn.LayerNormRecurrentLayer`).
+        Masked like the fused cells (bidirectional and stacked too), but a
+        Python loop over the steps instead of torch's fused kernel: a CPU fit
+        epoch cost 5.4x the fused LSTM's and 1.9x the fused GRU's (50 steps,
+        hidden 64; ``benchmarks/bench_fit.py``), and the network cannot be
+        traced for export. The transformer (normalised anyway) and the
+        convolutional cells ignore it.""",
 )
 
 POOLING = Param(
@@ -388,6 +454,18 @@ MAX_GRAD_NORM = Param(
         ``GradientNormClipping``); None disables clipping.""",
 )
 
+MAX_GRAD_VALUE = Param(
+    "max_grad_value",
+    None,
+    [None, Interval(Real, 0, None, closed="neither")],
+    "float",
+    """
+        Clip every gradient element to ``[-max_grad_value, max_grad_value]``
+        (:class:`~sklearn_seq.callbacks.GradientValueClipping`, i.e.
+        :func:`torch.nn.utils.clip_grad_value_`); None disables it. With
+        ``max_grad_norm`` too, values are clipped first, then the norm.""",
+)
+
 EARLY_STOPPING = Param(
     "early_stopping",
     False,
@@ -532,8 +610,11 @@ CLASS_WEIGHT = Param(
 )
 
 # -- groups, in documentation order ----------------------------------------
+#: options of the recurrent cells (ignored by the others)
+RECURRENT = (INIT, FORGET_BIAS, RESIDUAL, LAYER_NORM)
 #: the encoder's shape (``cell`` differs per estimator: the cells it supports)
-ENCODER = (HIDDEN_SIZE, NUM_LAYERS, BIDIRECTIONAL, DROPOUT)
+#: and the recurrent options
+ENCODER = (HIDDEN_SIZE, NUM_LAYERS, BIDIRECTIONAL, DROPOUT, *RECURRENT)
 #: the convolutional cells
 CONV = (N_FILTERS, KERNEL_SIZES, DILATIONS)
 #: token input
@@ -551,6 +632,7 @@ TRAINING = (
     MAX_EPOCHS,
     BATCH_SIZE,
     MAX_GRAD_NORM,
+    MAX_GRAD_VALUE,
     EARLY_STOPPING,
     VALIDATION_FRACTION,
     N_ITER_NO_CHANGE,

@@ -1,6 +1,6 @@
 # Authors: The sklearn_seq developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Diagnostics: learning curves, gradient norms, attention maps, fit and latency.
+"""Diagnostics: learning curves, gradient norms, attention maps, fit, latency, skew.
 
 matplotlib is optional (extra ``plot``) and imported only by the plotting
 functions. For precision-recall curves use scikit-learn's
@@ -15,6 +15,7 @@ from sklearn_seq.inspection._plot import (
     plot_gradient_norms,
     plot_learning_curve,
 )
+from sklearn_seq.inspection._skew import skew_report
 
 __all__ = [
     "diagnose_fit",
@@ -22,4 +23,5 @@ __all__ = [
     "plot_attention",
     "plot_gradient_norms",
     "plot_learning_curve",
+    "skew_report",
 ]

@@ -18,7 +18,12 @@ from sklearn_seq.nn.conv import (
     resample_to_length,
 )
 from sklearn_seq.nn.crf import CRF, allowed_transitions
-from sklearn_seq.nn.encoders import RecurrentEncoder, lengths_to_mask
+from sklearn_seq.nn.encoders import (
+    RECURRENT_INITS,
+    LayerNormRecurrentLayer,
+    RecurrentEncoder,
+    lengths_to_mask,
+)
 from sklearn_seq.nn.models import CELLS, SequenceNet, WordDropout, make_encoder
 from sklearn_seq.nn.pooling import SequencePooling, last_valid_step
 from sklearn_seq.nn.seq2seq import Seq2Seq
@@ -28,11 +33,13 @@ from sklearn_seq.nn.transformer import PositionalEncoding, TransformerSequenceEn
 __all__ = [
     "CELLS",
     "CRF",
+    "RECURRENT_INITS",
     "AdditiveAttention",
     "AttentionPooling",
     "CharCNN",
     "FCNEncoder",
     "LSTMFCNEncoder",
+    "LayerNormRecurrentLayer",
     "LuongAttention",
     "MaskedBatchNorm1d",
     "PositionalEncoding",

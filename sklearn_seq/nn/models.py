@@ -138,6 +138,10 @@ def make_encoder(
     kernel_sizes=None,
     dilations=None,
     max_len=None,
+    init=None,
+    forget_bias=1.0,
+    residual=False,
+    layer_norm=False,
 ):
     """Build the encoder named by ``cell``.
 
@@ -177,6 +181,11 @@ def make_encoder(
     max_len : int, default=None
         Time points the shuffled LSTM branch of ``"lstm_fcn"`` reads (required
         there; the estimators pass the longest training sequence).
+    init, forget_bias, residual, layer_norm : default=None, 1.0, False, False
+        Options of the recurrent cells (see
+        :class:`~sklearn_seq.nn.RecurrentEncoder`); the transformer and the
+        convolutional cells (including the LSTM branch of ``"lstm_fcn"``)
+        ignore them.
 
     Returns
     -------
@@ -200,6 +209,10 @@ def make_encoder(
             cell=cell,
             bidirectional=bidirectional,
             dropout=dropout,
+            init=init,
+            forget_bias=forget_bias,
+            residual=residual,
+            layer_norm=layer_norm,
         )
     if cell == "transformer":
         from sklearn_seq.nn.transformer import TransformerSequenceEncoder
@@ -281,6 +294,9 @@ default="lstm"
         Embedding size for token input.
     n_filters, kernel_sizes, dilations, max_len : default=None
         Sizes of the convolutional encoders (see :func:`make_encoder`).
+    init, forget_bias, residual, layer_norm : default=None, 1.0, False, False
+        Options of the recurrent cells (see
+        :class:`~sklearn_seq.nn.RecurrentEncoder`); ignored by the others.
     embedding_dropout : float or None, default=None
         Dropout on the token embeddings (token input only; numeric input is
         never dropped out here). None means ``dropout``, as in
@@ -329,6 +345,10 @@ default="lstm"
         embedding_dropout=None,
         word_dropout=0.0,
         oov_id=OOV_ID,
+        init=None,
+        forget_bias=1.0,
+        residual=False,
+        layer_norm=False,
     ):
         super().__init__()
         self.embedding = None
@@ -352,6 +372,10 @@ default="lstm"
             kernel_sizes=kernel_sizes,
             dilations=dilations,
             max_len=max_len,
+            init=init,
+            forget_bias=forget_bias,
+            residual=residual,
+            layer_norm=layer_norm,
         )
         if pooling is None:
             pooling = getattr(self.encoder, "default_pooling", "last")

@@ -115,6 +115,10 @@ class Seq2Seq(nn.Module):
         previous token rather than the model's own previous prediction
         (drawn per sequence and step). Evaluation-mode forward passes always
         use the gold tokens.
+    init, forget_bias, residual, layer_norm : default=None, 1.0, False, False
+        Options of a recurrent encoder (see
+        :class:`~sklearn_seq.nn.RecurrentEncoder`); the decoder keeps torch's
+        fused cell and initialisation, and a transformer encoder ignores them.
 
     Attributes
     ----------
@@ -157,6 +161,10 @@ class Seq2Seq(nn.Module):
         attention="bahdanau",
         decoder_hidden_size=None,
         teacher_forcing_ratio=1.0,
+        init=None,
+        forget_bias=1.0,
+        residual=False,
+        layer_norm=False,
     ):
         super().__init__()
         if attention not in ATTENTIONS:
@@ -190,6 +198,10 @@ class Seq2Seq(nn.Module):
             num_layers=num_layers,
             bidirectional=bidirectional,
             dropout=dropout,
+            init=init,
+            forget_bias=forget_bias,
+            residual=residual,
+            layer_norm=layer_norm,
         )
         self.recurrent_encoder = cell in _DECODER_CELLS
         enc = self.encoder.output_size

@@ -147,6 +147,9 @@ class TaggerNet(nn.Module):
         forms (e.g. case-sensitive ids feeding the character CNN) while the
         word embedding is indexed by normalised (lowercased) words. Identity
         when None (input ids ``>= vocab_size`` then use the OOV row).
+    init, forget_bias, residual, layer_norm : default=None, 1.0, False, False
+        Options of the recurrent cells (see
+        :class:`~sklearn_seq.nn.RecurrentEncoder`); ignored by the others.
 
     Examples
     --------
@@ -185,6 +188,10 @@ class TaggerNet(nn.Module):
         word_dropout=0.0,
         embedding_dropout=None,
         word_map=None,
+        init=None,
+        forget_bias=1.0,
+        residual=False,
+        layer_norm=False,
     ):
         super().__init__()
         self.n_tags = n_tags
@@ -220,6 +227,10 @@ class TaggerNet(nn.Module):
             num_layers=num_layers,
             bidirectional=bidirectional,
             dropout=dropout,
+            init=init,
+            forget_bias=forget_bias,
+            residual=residual,
+            layer_norm=layer_norm,
         )
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.encoder.output_size, n_tags)

@@ -1,6 +1,6 @@
 # Authors: The sklearn_seq developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Transformers for sequences: text to ids, scaling, padding, flattening.
+"""Transformers for sequences: text to ids, scaling, padding, flattening, windows.
 
 NumPy and scikit-learn only: importing this package never loads torch.
 """
@@ -10,6 +10,11 @@ from sklearn_seq.preprocessing._reshape import SequenceFlattener, SequenceReshap
 from sklearn_seq.preprocessing._scaler import SequenceScaler
 from sklearn_seq.preprocessing._text import TextVectorizer
 from sklearn_seq.preprocessing._vocabulary import CharVocabulary, TokenVocabulary
+from sklearn_seq.preprocessing._windows import (
+    SeriesWindower,
+    make_windows,
+    window_gap,
+)
 
 __all__ = [
     "CharVocabulary",
@@ -17,6 +22,9 @@ __all__ = [
     "SequencePadder",
     "SequenceReshaper",
     "SequenceScaler",
+    "SeriesWindower",
     "TextVectorizer",
     "TokenVocabulary",
+    "make_windows",
+    "window_gap",
 ]
