@@ -18,7 +18,8 @@ We fit, with the same settings (hidden size 32, Adam with lr 2e-3, gradient
 clipping at norm 1, 2,000 training sequences, 30 epochs at ``T=100`` and 60 at
 ``T=200``), a vanilla RNN with torch's initialisation, a vanilla RNN with
 orthogonal recurrent weights (``init="orthogonal"``), an LSTM (forget-gate bias
-1) and a GRU, report the test MSE, and measure how much the last hidden state
+1), an LSTM with layer normalisation inside the cell (``layer_norm=True``) and
+a GRU, report the test MSE, and measure how much the last hidden state
 depends on each input step, ``mean |d h_T / d x_t|``, at initialisation and
 after training.
 
@@ -30,12 +31,15 @@ model            T=100     T=200
 rnn              0.1756    0.1674
 rnn orthogonal   0.1724    0.1671
 lstm             0.0049    0.0058
+lstm layer norm  0.0019    0.0018
 gru              0.0027    0.0012
 predict 1        0.1771    0.1664
 ===============  ========  ========
 
 The textbook ranking: both vanilla RNNs stay at the baseline of predicting 1
-while the LSTM and the GRU solve the task at both lengths. The sensitivity
+while the LSTM and the GRU solve the task at both lengths; layer
+normalisation inside the LSTM cell lowers its error further (at 4-5x the
+fused cell's training time: it runs a Python loop over the steps). The sensitivity
 panel shows why. At initialisation the first step's influence on the last
 state at ``T=200`` is 1e-41 for the RNN and 3e-42 for the GRU (torch starts
 its gates near 0.5, so it forgets about as fast), 2e-15 for the LSTM, whose
@@ -84,12 +88,13 @@ SMALL = os.environ.get("SKLEARN_SEQ_SMALL") == "1"
 LENGTHS = (10, 20) if SMALL else (100, 200)
 EPOCHS = dict(zip(LENGTHS, (2, 2) if SMALL else (30, 60)))
 N_TRAIN, N_TEST = (100, 50) if SMALL else (2000, 500)
-#: name -> (cell, init)
+#: name -> encoder options
 MODELS = {
-    "rnn": ("rnn", None),
-    "rnn orthogonal": ("rnn", "orthogonal"),
-    "lstm": ("lstm", None),
-    "gru": ("gru", None),
+    "rnn": {"cell": "rnn"},
+    "rnn orthogonal": {"cell": "rnn", "init": "orthogonal"},
+    "lstm": {"cell": "lstm"},
+    "lstm layer norm": {"cell": "lstm", "layer_norm": True},
+    "gru": {"cell": "gru"},
 }
 HIDDEN = 32
 OUT = Path(__file__).resolve().parent / "output"
@@ -106,7 +111,7 @@ def sensitivity(encoder, X):
 
 
 # %%
-# Fit the four models at each length
+# Fit the five models at each length
 # ----------------------------------
 results, curves, baselines = {}, {}, {}
 start = time.perf_counter()
@@ -120,13 +125,12 @@ for T in LENGTHS:
         y[N_TRAIN:],
     )
     baselines[T] = float(np.mean((y_test - 1.0) ** 2))
-    for name, (cell, init) in MODELS.items():
+    for name, options in MODELS.items():
         tic = time.perf_counter()
         torch.manual_seed(0)
-        initial = sensitivity(RecurrentEncoder(2, HIDDEN, cell=cell, init=init), X)
+        initial = sensitivity(RecurrentEncoder(2, HIDDEN, **options), X)
         reg = SequenceRegressor(
-            cell=cell,
-            init=init,
+            **options,
             hidden_size=HIDDEN,
             lr=2e-3,
             max_grad_norm=1.0,
@@ -138,17 +142,17 @@ for T in LENGTHS:
         trained = sensitivity(reg.net_.module_.encoder, X)
         curves[name, T] = initial, trained
         print(
-            f"T={T:<3}  {name:<14}  test MSE {results[name, T]:.4f} "
+            f"T={T:<3}  {name:<16}  test MSE {results[name, T]:.4f} "
             f"(baseline {baselines[T]:.3f})  |dh_T/dx_0| init {initial[0]:.1e} "
             f"trained {trained[0]:.1e}  {time.perf_counter() - tic:.0f} s"
         )
 print(f"total {time.perf_counter() - start:.0f} s")
 
 print("\ntest MSE")
-print(f"{'model':<14}" + "".join(f"  T={T:<6}" for T in LENGTHS))
+print(f"{'model':<16}" + "".join(f"  T={T:<6}" for T in LENGTHS))
 for name in MODELS:
-    print(f"{name:<14}" + "".join(f"  {results[name, T]:<8.4f}" for T in LENGTHS))
-print(f"{'predict 1':<14}" + "".join(f"  {baselines[T]:<8.4f}" for T in LENGTHS))
+    print(f"{name:<16}" + "".join(f"  {results[name, T]:<8.4f}" for T in LENGTHS))
+print(f"{'predict 1':<16}" + "".join(f"  {baselines[T]:<8.4f}" for T in LENGTHS))
 
 # %%
 # Test error and the first step's influence on the last state
@@ -170,7 +174,7 @@ axes[0].set_title("Adding problem")
 axes[0].legend()
 longest = LENGTHS[-1]
 steps_back = np.arange(longest - 1, -1, -1)  # step t is longest - 1 - t before the end
-for name, color in zip(MODELS, ("C0", "C1", "C2", "C3")):
+for name, color in zip(MODELS, ("C0", "C1", "C2", "C4", "C3")):
     initial, trained = curves[name, longest]
     axes[1].semilogy(
         steps_back, initial, color=color, linestyle="--", label=f"{name} at init"
