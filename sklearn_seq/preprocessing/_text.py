@@ -22,6 +22,24 @@ PAD_ID = 0
 OOV_ID = 1
 
 
+def _inverse(lookup, X):
+    """Map id sequences to lists of entries of ``lookup``, padding dropped."""
+    lookup = np.asarray(lookup, dtype=object)
+    out = []
+    for i, ids in enumerate(X):
+        ids = np.asarray(ids)
+        if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
+            raise ValueError(f"X[{i}] is not a 1-D sequence of integer ids.")
+        ids = ids[ids != PAD_ID].astype(np.int64)
+        if ids.size and (ids.min() < 0 or ids.max() >= len(lookup)):
+            raise ValueError(
+                f"X[{i}] holds ids outside [0, {len(lookup) - 1}], the range of "
+                "this vocabulary."
+            )
+        out.append(lookup[ids].tolist())
+    return out
+
+
 class TextVectorizer(TransformerMixin, BaseEstimator):
     """Turn documents into sequences of token ids for recurrent models.
 
@@ -341,20 +359,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             The tokens of each sequence; id 1 gives ``oov_token``.
         """
         check_is_fitted(self)
-        lookup = np.asarray(self.get_vocabulary(), dtype=object)
-        out = []
-        for i, ids in enumerate(X):
-            ids = np.asarray(ids)
-            if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
-                raise ValueError(f"X[{i}] is not a 1-D sequence of integer ids.")
-            ids = ids[ids != PAD_ID].astype(np.int64)
-            if ids.size and (ids.min() < 0 or ids.max() >= len(lookup)):
-                raise ValueError(
-                    f"X[{i}] holds ids outside [0, {len(lookup) - 1}], the "
-                    "range of this vocabulary."
-                )
-            out.append(lookup[ids].tolist())
-        return out
+        return _inverse(self.get_vocabulary(), X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_seq.preprocessing._text import OOV_ID, PAD_ID
+from sklearn_seq.preprocessing._text import OOV_ID, _inverse
 from sklearn_seq.utils._param_validation import StrOptions, _fit_context
 
 __all__ = ["CharVocabulary", "TokenVocabulary"]
@@ -26,24 +26,6 @@ def _documents(X, name):
     if not docs:
         raise ValueError(f"X is empty; {name} needs at least one document.")
     return docs
-
-
-def _inverse(lookup, X):
-    """Map id sequences to lists of entries of ``lookup``, padding dropped."""
-    lookup = np.asarray(lookup, dtype=object)
-    out = []
-    for i, ids in enumerate(X):
-        ids = np.asarray(ids)
-        if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
-            raise ValueError(f"X[{i}] is not a 1-D sequence of integer ids.")
-        ids = ids[ids != PAD_ID].astype(np.int64)
-        if ids.size and (ids.min() < 0 or ids.max() >= len(lookup)):
-            raise ValueError(
-                f"X[{i}] holds ids outside [0, {len(lookup) - 1}], the range of "
-                "this vocabulary."
-            )
-        out.append(lookup[ids].tolist())
-    return out
 
 
 class TokenVocabulary(TransformerMixin, BaseEstimator):
