@@ -207,10 +207,15 @@ def test_absurd_token_ids_name_the_table_they_would_cost():
     X_tok = [np.array([2, 3, 4]), np.array([5, 2_000_000])] * 10
     with pytest.raises(ValueError, match=r"2,000,001 rows.*MiB.*TextVectorizer"):
         SequenceClassifier(**FAST).fit(X_tok, [0, 1] * 10)
-    # a large but dense vocabulary is fine (ids from a vectorizer)
-    from sklearn_seq.estimators._base import _MAX_SPARSE_VOCAB
+    # a large but dense vocabulary is fine (ids from a vectorizer): the
+    # table is sized by the largest id, nothing is refused
+    from sklearn_seq.utils import check_sequences
 
-    assert _MAX_SPARSE_VOCAB >= 1_000_000
+    dense = check_sequences([np.arange(2, 1_200_002)])
+    assert SequenceClassifier()._check_vocab_size(dense) == 1_200_002
+    sparse = check_sequences([np.array([2, 3, 1_200_001])])
+    with pytest.raises(ValueError, match="only 3 distinct ids"):
+        SequenceClassifier()._check_vocab_size(sparse)
 
 
 def test_uint64_ids_and_float32_overflow_are_named():
