@@ -219,3 +219,28 @@ def seeded_module(build, seed):
     derived = check_random_state(seed).randint(np.iinfo(np.int32).max)
     torch.manual_seed(int(derived))
     return build()
+
+
+def seq2seq_teacher_forcing():
+    """``(forward, loss_fn)`` for ``train_loop`` on a ``Seq2Seq`` module.
+
+    The decoder input is BOS then the target shifted right, PAD after the end,
+    as the library's ``Seq2SeqDataset`` builds it; the loss is cross-entropy
+    over the real target tokens and the EOS (``train_loop`` pads targets with
+    -100, cross-entropy's ignore index).
+    """
+    from sklearn_seq.nn.seq2seq import BOS_ID, EOS_ID, PAD_ID
+
+    ce = nn.CrossEntropyLoss()
+
+    def forward(module, x, lengths):  # the decoder input comes from the target
+        return lambda decoder_input: module(x, lengths, decoder_input)
+
+    def loss_fn(run, target):
+        bos = torch.full_like(target[:, :1], BOS_ID)
+        dec_in = torch.cat([bos, target[:, :-1]], 1)
+        dec_in = dec_in.masked_fill((dec_in == EOS_ID) | (dec_in < 0), PAD_ID)
+        logits = run(dec_in)
+        return ce(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
+
+    return forward, loss_fn

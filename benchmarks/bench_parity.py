@@ -624,7 +624,7 @@ def run_seq2seq(row, seed, epochs, stability):
     library's loss; test outputs come from ``module.greedy`` (or
     ``beam_search`` when the estimator's ``beam_size`` > 1), as its predict.
     """
-    from sklearn_seq.nn.seq2seq import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID
+    from sklearn_seq.nn.seq2seq import EOS_ID, N_SPECIAL
 
     X_train, y_train, X_test, y_test = row["data"]
     params = {**row["params"], "lr": row["lr"], "batch_size": row["batch_size"]}
@@ -651,17 +651,7 @@ def run_seq2seq(row, seed, epochs, stability):
     ytr = [
         torch.from_numpy(np.concatenate([t + shift, eos])) for t in targets.to_list()
     ]
-    ce = nn.CrossEntropyLoss()  # ignore_index=-100: train_loop's target padding
-
-    def forward(module, x, lengths):  # the decoder input comes from the target
-        return lambda decoder_input: module(x, lengths, decoder_input)
-
-    def loss_fn(run, target):
-        # decoder input: BOS then the target shifted right, PAD after the end
-        dec_in = torch.cat([torch.full_like(target[:, :1], BOS_ID), target[:, :-1]], 1)
-        dec_in = dec_in.masked_fill((dec_in == EOS_ID) | (dec_in < 0), PAD_ID)
-        logits = run(dec_in)
-        return ce(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
+    forward, loss_fn = _twins.seq2seq_teacher_forcing()
 
     out["twin_time"] = _twins.train_loop(
         module,

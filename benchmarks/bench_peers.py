@@ -464,7 +464,7 @@ def section_triplet(small):
 # -- 3. seq2seq vs a plain loop over the same module ---------------------------
 def section_seq2seq(small):
     from sklearn_seq.datasets import make_reversal_task
-    from sklearn_seq.nn.seq2seq import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID
+    from sklearn_seq.nn.seq2seq import EOS_ID, N_SPECIAL
 
     n, n_pred, epochs, repeats = (400, 100, 1, 1) if small else (2000, 300, 2, 2)
     X, y = make_reversal_task(
@@ -480,18 +480,8 @@ def section_seq2seq(small):
     eos = np.array([EOS_ID])
     Xtr = _twins.as_tensors(X_train)
     ytr = [torch.from_numpy(np.concatenate([t + shift, eos])) for t in y_train]
-    ce = nn.CrossEntropyLoss()  # ignore_index=-100: train_loop's padding
     fitted = {}
-
-    def forward(module, x, lengths):  # the decoder input comes from the target
-        return lambda decoder_input: module(x, lengths, decoder_input)
-
-    def loss_fn(run, target):
-        # decoder input: BOS then the target shifted right, PAD after the end
-        dec_in = torch.cat([torch.full_like(target[:, :1], BOS_ID), target[:, :-1]], 1)
-        dec_in = dec_in.masked_fill((dec_in == EOS_ID) | (dec_in < 0), PAD_ID)
-        logits = run(dec_in)
-        return ce(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
+    forward, loss_fn = _twins.seq2seq_teacher_forcing()
 
     template = Seq2SeqEstimator(**params, max_epochs=epochs, random_state=0)
 
