@@ -1,164 +1,123 @@
 # Authors: The sklearn_seq developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Data-parallel training on several GPUs with skorch's Accelerate integration.
+"""Train one model data-parallel on several GPUs or CPU processes.
 
-sklearn_seq estimators train on one device. For several GPUs (one machine or
-several), this script trains the same network -- :class:`sklearn_seq.nn.SequenceNet`
-fed by sklearn_seq's length-bucketed batches -- with skorch's
-``AccelerateMixin``, which hands the module, optimizer and data loaders to
-Hugging Face Accelerate (DistributedDataParallel, one process per GPU, mixed
-precision via ``--mixed-precision``).
+``SequenceClassifier(distributed=True)`` (also ``SequenceRegressor`` and
+``SequenceTagger``) trains one model over all the processes of a
+``torch.distributed`` group, through DistributedDataParallel. Every process
+runs this same script on the same data; a launcher starts them:
 
-Run it with Accelerate's launcher (not run in CI)::
+    # several GPUs on one machine (NCCL), with Hugging Face Accelerate
+    accelerate launch --multi_gpu --num_processes 4 examples/multi_gpu_accelerate.py
+    # or with torch's own launcher
+    torchrun --nproc-per-node 4 examples/multi_gpu_accelerate.py
+    # two CPU processes (gloo): what the test suite runs
+    ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes 2 \
+        examples/multi_gpu_accelerate.py --device cpu --compare
 
-    pip install "sklearn-seq[accelerate]"        # accelerate>=0.30
-    accelerate config                            # once: GPUs, mixed precision
-    accelerate launch examples/multi_gpu_accelerate.py --epochs 5
-    # or without a config file, two GPUs on this machine, bf16:
-    accelerate launch --multi_gpu --num_processes 2 --mixed_precision bf16 \
-        examples/multi_gpu_accelerate.py
+Several machines: start the same command on each, with ``--num_machines``,
+``--machine_rank`` and ``--main_process_ip`` (Accelerate) or ``--nnodes``,
+``--node-rank`` and ``--rdzv-endpoint`` (torchrun); see ``docs/scaling.md``.
 
-Each process trains on its own shard of every epoch's length-bucketed
-batches (``ShardedBucketLoader`` below: all processes draw the same shuffled
-batch order from the same seed and keep every ``num_processes``-th batch),
-gradients are all-reduced by DistributedDataParallel, and only the main
-process prints and saves. ``python examples/multi_gpu_accelerate.py``
-without the launcher runs on one device (a CPU is fine for a smoke test:
-``--n-samples 512 --epochs 1``).
-
-Notes
------
-- The batch size is per process: 4 GPUs with ``--batch-size 64`` train with
-  an effective batch of 256; scale the learning rate accordingly.
-- Accelerate shards only ``torch.utils.data.DataLoader`` objects; sklearn_seq's
-  ``BucketLoader`` (whole-slice batches, no per-sample fetching) is sharded
-  here instead, and every process gets the same number of batches, which
-  DistributedDataParallel needs.
-- The saved file holds the unwrapped module's ``state_dict``; load it into
-  ``SequenceNet`` with the same arguments.
+``batch_size`` is the global batch: each of N processes trains on 1/N of
+every batch, and the losses are combined so that the fitted weights equal a
+one-process fit with the same ``batch_size`` (``--compare`` checks it: rank 0
+refits in one process and prints the largest weight difference). Every
+process ends with the same fitted estimator; rank 0 prints, evaluates and
+saves it (``--save model.pkl``, a plain pickle that predicts anywhere).
+``python examples/multi_gpu_accelerate.py`` without a launcher trains in one
+process.
 """
 
 import argparse
-import sys
+import os
+import pickle
+import time
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+
+from sklearn_seq import SequenceClassifier
+from sklearn_seq.datasets import make_sequence_classification
+
+SMALL = os.environ.get("SKLEARN_SEQ_SMALL") == "1"
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description="Train a sequence classifier on several GPUs with skorch's "
-        "AccelerateMixin (launch with `accelerate launch`)."
-    )
-    parser.add_argument("--n-samples", type=int, default=20_000)
-    parser.add_argument("--epochs", type=int, default=5)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-samples", type=int, default=600 if SMALL else 20_000)
+    parser.add_argument("--epochs", type=int, default=8 if SMALL else 5)
     parser.add_argument(
-        "--batch-size", type=int, default=64, help="sequences per batch and process"
+        "--batch-size", type=int, default=64, help="the global batch (all processes)"
     )
-    parser.add_argument("--hidden-size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--hidden-size", type=int, default=16 if SMALL else 128)
+    parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument(
-        "--mixed-precision",
-        default="no",
-        choices=["no", "bf16", "fp16"],
-        help="overrides the accelerate config",
+        "--device", default="auto", help="'auto' (each process's GPU when present)"
     )
     parser.add_argument(
-        "--save", default=None, help="path of a state_dict to write (main process)"
+        "--compare",
+        action="store_true",
+        help="rank 0 also fits in one process and prints the weight difference",
     )
+    parser.add_argument("--save", default=None, help="pickle the fitted estimator")
     return parser.parse_args(argv)
+
+
+def make_classifier(args, distributed):
+    return SequenceClassifier(
+        hidden_size=args.hidden_size,
+        batch_size=args.batch_size,
+        max_epochs=args.epochs,
+        lr=args.lr,
+        device=args.device,
+        random_state=0,
+        distributed=distributed,
+    )
 
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        from accelerate import Accelerator
-    except ImportError:
-        sys.exit(
-            "This example needs Hugging Face Accelerate: "
-            "pip install 'accelerate>=0.30'."
-        )
-    import numpy as np
-    import torch
-    from skorch.hf import AccelerateMixin
-
-    from sklearn_seq.data import BucketLoader, SequenceDataset
-    from sklearn_seq.datasets import make_sequence_classification
-    from sklearn_seq.estimators._base import _SeqNet
-    from sklearn_seq.nn import SequenceNet
-    from sklearn_seq.utils import check_sequences
-
-    class AcceleratedNet(AccelerateMixin, _SeqNet):
-        """Our skorch net (batch dicts, sample weights) under Accelerate."""
-
-    class ShardedBucketLoader(BucketLoader):
-        """This process's share of the bucketed batches, on its device."""
-
-        def __init__(
-            self, dataset, process_index=0, num_processes=1, device="cpu", **kwargs
-        ):
-            super().__init__(dataset, **kwargs)
-            self.process_index = process_index
-            self.num_processes = num_processes
-            self.device = device
-
-        def __len__(self):
-            return super().__len__() // self.num_processes
-
-        def __iter__(self):
-            n_kept = len(self) * self.num_processes  # equal counts everywhere
-            for i, (Xi, yi) in enumerate(super().__iter__()):
-                if i >= n_kept:
-                    break
-                if i % self.num_processes == self.process_index:
-                    yield (
-                        {k: v.to(self.device) for k, v in Xi.items()},
-                        yi.to(self.device),
-                    )
-
-    accelerator = Accelerator(mixed_precision=args.mixed_precision)
+    # launched (torchrun, accelerate launch): one process of a group
+    launched = "WORLD_SIZE" in os.environ
     X, y = make_sequence_classification(n_samples=args.n_samples, random_state=0)
-    seqs = check_sequences(X)
-    classes, y_enc = np.unique(y, return_inverse=True)
-    dataset = SequenceDataset(seqs, y_enc.astype(np.int64))
-    torch.manual_seed(0)  # the same initial weights in every process
-    net = AcceleratedNet(
-        SequenceNet,
-        module__input_size=seqs.n_features,
-        module__n_outputs=len(classes),
-        module__hidden_size=args.hidden_size,
-        criterion=torch.nn.CrossEntropyLoss,
-        optimizer=torch.optim.Adam,
-        lr=args.lr,
-        max_epochs=args.epochs,
-        batch_size=args.batch_size,
-        iterator_train=ShardedBucketLoader,
-        iterator_train__shuffle=True,
-        iterator_train__generator=np.random.default_rng(0),
-        iterator_train__process_index=accelerator.process_index,
-        iterator_train__num_processes=accelerator.num_processes,
-        iterator_train__device=accelerator.device,
-        train_split=None,
-        accelerator=accelerator,
-        # Accelerate places the module; skorch must not move it
-        device=None,
-        verbose=int(accelerator.is_main_process),
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.2, random_state=0, stratify=y
     )
-    net.fit(dataset, None)
-    if accelerator.is_main_process:
-        module = net.module_.eval()  # unwrapped after training
-        correct = 0
-        with torch.inference_mode():
-            for Xi, yi in BucketLoader(dataset, batch_size=256):
-                out = module(
-                    Xi["x"].to(accelerator.device), Xi["lengths"].to(accelerator.device)
-                )
-                correct += int((out.argmax(1).cpu() == yi).sum())
+    clf = make_classifier(args, distributed=launched)
+    start = time.perf_counter()
+    clf.fit(X_train, y_train)
+    seconds = time.perf_counter() - start
+    rank, world_size = 0, 1
+    if launched:
+        import torch.distributed as dist
+
+        rank, world_size = dist.get_rank(), dist.get_world_size()
+    if rank == 0:
         print(
-            f"{accelerator.num_processes} process(es) on "
-            f"{accelerator.device}, training accuracy "
-            f"{correct / len(dataset):.3f}"
+            f"{world_size} process(es) on {clf.net_.device}: fit {seconds:.1f} s, "
+            f"test accuracy {clf.score(X_test, y_test):.3f}"
         )
+        if args.compare:
+            single = make_classifier(args, distributed=False).fit(X_train, y_train)
+            ours = clf.net_.module_.state_dict()
+            theirs = single.net_.module_.state_dict()
+            diff = max(
+                float((ours[k].float().cpu() - theirs[k].float().cpu()).abs().max())
+                for k in ours
+            )
+            same = np.array_equal(clf.predict(X_test), single.predict(X_test))
+            print(
+                f"one process, same batch_size: max |weight difference| {diff:.1e}, "
+                f"same test predictions: {same}"
+            )
         if args.save:
-            torch.save(module.state_dict(), args.save)
+            with open(args.save, "wb") as f:
+                pickle.dump(clf, f)
             print(f"saved {args.save}")
+    if launched:
+        torch.distributed.barrier()  # the others wait for rank 0's report
 
 
 if __name__ == "__main__":

@@ -29,9 +29,7 @@ ROOT = EXAMPLES.parent
 
 #: Examples that are not run in CI, with the reason (also readable from a
 #: ``# not-for-ci: <reason>`` line in the script itself).
-NOT_FOR_CI = {
-    "multi_gpu_accelerate.py": "needs several GPUs and the accelerate launcher",
-}
+NOT_FOR_CI = {}  # none at present: the multi-process example runs on CPU too
 
 _MARKER = re.compile(r"^#\s*not-for-ci:\s*(.+?)\s*$", re.MULTILINE)
 

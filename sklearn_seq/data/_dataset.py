@@ -316,6 +316,17 @@ class BucketLoader:
         that ``tensor.to("cuda", non_blocking=True)`` copies them
         asynchronously. The estimators turn it on when they train on CUDA;
         it needs a CUDA build of torch.
+    num_replicas : int, default=1
+        Number of processes sharing every batch in data-parallel training
+        (``distributed=True`` of the estimators). All processes draw the same
+        batches (same ``generator`` seed) and each keeps every
+        ``num_replicas``-th sample of each batch, starting at ``rank``, so the
+        processes together see exactly the batches one process would. A
+        process whose share of a batch is empty (a batch smaller than
+        ``num_replicas``) gets one sample of ``sample_weight`` 0, so that
+        every process runs the same number of steps.
+    rank : int, default=0
+        This process's index among the ``num_replicas``.
 
     Examples
     --------
@@ -339,6 +350,8 @@ class BucketLoader:
         pin_memory=False,
         max_padding=1.5,
         merge_last=False,
+        num_replicas=1,
+        rank=0,
     ):
         if not isinstance(dataset, SequenceDataset):
             raise TypeError(
@@ -354,6 +367,12 @@ class BucketLoader:
         self.pin_memory = pin_memory
         self.max_padding = max_padding
         self.merge_last = merge_last
+        if not 0 <= rank < num_replicas:
+            raise ValueError(
+                f"rank must be in [0, num_replicas={num_replicas}), got {rank}."
+            )
+        self.num_replicas = num_replicas
+        self.rank = rank
 
     def __len__(self):
         n = len(self.dataset)
@@ -377,7 +396,13 @@ class BucketLoader:
             merge_last=self.merge_last,
         )
         for idx in batches:
+            empty = False
+            if self.num_replicas > 1:
+                share = idx[self.rank :: self.num_replicas]
+                idx, empty = (share, False) if len(share) else (idx[:1], True)
             Xi, yi = self.dataset.batch(idx)
+            if empty:
+                Xi["sample_weight"] = torch.zeros(1)
             if self.pin_memory:
                 Xi = {k: v.pin_memory() for k, v in Xi.items()}
                 yi = None if yi is None else yi.pin_memory()

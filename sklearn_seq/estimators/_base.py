@@ -54,7 +54,11 @@ from sklearn_seq.nn import (
 )
 from sklearn_seq.utils import check_sequences
 from sklearn_seq.utils._param_validation import InvalidParameterError, _fit_context
-from sklearn_seq.utils._sequences import check_n_features_in, n_features_in
+from sklearn_seq.utils._sequences import (
+    IGNORE_INDEX,
+    check_n_features_in,
+    n_features_in,
+)
 
 __all__ = ["BaseSequenceNet", "atomic_fit"]
 
@@ -237,6 +241,13 @@ class _SeqNet(NeuralNet):
 
     amp_dtype = None
     grad_scaler = None
+    #: ``(rank, world_size)`` when training data-parallel (``distributed=True``)
+    dist_world = None
+    #: the module wrapped in DistributedDataParallel, while training only
+    ddp_module = None
+    # what the last distributed training step reports: the global batch's
+    # loss and sample count (see get_loss)
+    _global_step = None
 
     def infer(self, x, **fit_params):
         # sample_weight travels in the batch dict but is not a module input;
@@ -245,11 +256,104 @@ class _SeqNet(NeuralNet):
             k: _to_device(v, self.device) for k, v in x.items() if k != "sample_weight"
         }
         if self.amp_dtype is None:
-            return super().infer(x, **fit_params)
+            return self._call_module(x, fit_params)
         with torch.autocast(torch.device(self.device).type, dtype=self.amp_dtype):
-            y_pred = super().infer(x, **fit_params)
+            y_pred = self._call_module(x, fit_params)
         # the loss and everything downstream see float32
         return y_pred.float()
+
+    def _call_module(self, x, fit_params):
+        if self.ddp_module is not None and self.module_.training:
+            # training steps go through DistributedDataParallel, whose
+            # backward all-reduces the gradients; evaluation stays local
+            return self.ddp_module(**x, **fit_params)
+        return super().infer(x, **fit_params)
+
+    # -- data-parallel training (distributed=True, see _distributed.py) ---------
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        if self.dist_world is not None and self.ddp_module is None:
+            from torch.nn.parallel import DistributedDataParallel
+
+            device = torch.device(self.device)
+            # the constructor broadcasts rank 0's weights to every process;
+            # set past skorch's check, which wants torch modules registered as
+            # its own components (this one is a view for the training steps)
+            self.__dict__["ddp_module"] = DistributedDataParallel(
+                self.module_,
+                device_ids=[device] if device.type == "cuda" else None,
+            )
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        super().on_train_end(net, X=X, y=y, **kwargs)
+        self.ddp_module = None  # the fitted net holds the plain module
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        super().on_batch_end(net, batch=batch, training=training, **kwargs)
+        if training and self._global_step is not None:
+            # skorch averages the epoch's loss weighted by the batch sizes it
+            # recorded: the whole batch's, as one process training alone
+            self.history.record_batch("train_batch_size", self._global_step[1])
+            self._global_step = None
+
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_end(net, dataset_train, dataset_valid, **kwargs)
+        if self.ddp_module is None:
+            return
+        # every process validates on the whole validation split; rank 0's
+        # losses are used everywhere, so that early stopping and the best
+        # epoch are the same decision in every process (GPU kernels may
+        # differ in the last bits between processes)
+        batches = [b for b in self.history[-1]["batches"] if "valid_loss" in b]
+        if batches:
+            from sklearn_seq.estimators._distributed import broadcast_floats
+
+            losses = broadcast_floats([b["valid_loss"] for b in batches])
+            for b, loss in zip(batches, losses):
+                b["valid_loss"] = loss
+
+    def train_step_single(self, batch, **fit_params):
+        step = super().train_step_single(batch, **fit_params)
+        return self._report_global(step)
+
+    def _report_global(self, step):
+        if self._global_step is not None:
+            # the history and the callbacks see the whole batch's loss
+            step["loss"] = self._global_step[0]
+        return step
+
+    def _loss_mass(self, y_true, X):
+        """What this batch's mean training loss divides by (a tensor).
+
+        Samples (or their weights, times the class weights of a class-weighted
+        criterion) for one target per sequence; the real steps (or their tag
+        weights) for tag sequences padded with ``IGNORE_INDEX``. Used to
+        combine the means of the processes of a distributed fit.
+        """
+        criterion = self.criterion_
+        if getattr(criterion, "crf", False):
+            class_weight = None  # CRF: the mean over real steps
+        else:
+            class_weight = getattr(
+                getattr(criterion, "criterion", criterion), "weight", None
+            )
+        if not isinstance(class_weight, torch.Tensor):
+            class_weight = None
+        labels = not y_true.is_floating_point()
+        weights = X.get("sample_weight") if isinstance(X, dict) else None
+        if weights is not None:
+            weights = _to_device(weights, y_true.device)
+            if class_weight is not None and labels and y_true.ndim == 1:
+                return (weights * class_weight[y_true]).sum()
+            return weights.sum()
+        if labels and y_true.ndim == 2:  # tags, padding marked IGNORE_INDEX
+            mask = y_true != IGNORE_INDEX
+            if class_weight is not None:
+                return class_weight[y_true[mask]].sum()
+            return mask.sum()
+        if class_weight is not None and labels and y_true.ndim == 1:
+            return class_weight[y_true].sum()
+        return torch.tensor(float(len(y_true)))
 
     def train_step(self, batch, **fit_params):
         scaler = self.grad_scaler
@@ -281,9 +385,27 @@ class _SeqNet(NeuralNet):
         for optimizer in optimizers:
             scaler.step(optimizer)
         scaler.update()
-        return {"loss": loss, "y_pred": y_pred}
+        return self._report_global({"loss": loss, "y_pred": y_pred})
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        loss = self._mean_loss(y_pred, y_true, X)
+        if not (training and self.ddp_module is not None):
+            return loss
+        from sklearn_seq.estimators._distributed import scale_to_global
+
+        y_true = _to_device(y_true, y_pred.device)
+        mass = self._loss_mass(y_true, X)
+        # an empty share (a batch smaller than the number of processes) is
+        # one sample of weight 0 (BucketLoader): it counts for nothing
+        weights = X.get("sample_weight") if isinstance(X, dict) else None
+        n = 0 if weights is not None and not bool(weights.any()) else len(y_true)
+        scaled, global_loss, n_global = scale_to_global(
+            loss, mass, n, self.dist_world[1]
+        )
+        self._global_step = (global_loss, n_global)
+        return scaled
+
+    def _mean_loss(self, y_pred, y_true, X):
         y_true = _to_device(y_true, y_pred.device)
         if y_pred.ndim == 2 and y_pred.shape[1] == 1 and y_true.ndim == 1:
             y_pred = y_pred[:, 0]
@@ -358,6 +480,7 @@ class BaseSequenceNet(BaseEstimator):
     # parameter (no continued training, no mixed precision, no batch norm).
     warm_start = False
     amp = False
+    distributed = False
     recompute_bn_stats = False
 
     # -- parameters -------------------------------------------------------
@@ -849,6 +972,17 @@ class BaseSequenceNet(BaseEstimator):
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
+        dist_world = None
+        if self.distributed:
+            from sklearn_seq.estimators._distributed import (
+                broadcast_int,
+                process_group,
+            )
+
+            rank, world_size, device = process_group(device)
+            dist_world = (rank, world_size)
+            # the same weights, split and batches in every process
+            seed = broadcast_int(seed)
         cuda = device.startswith("cuda")
         devices = [torch.device(device).index or 0] if cuda else []
         dataset = self._make_dataset(seqs, y, sample_weight)
@@ -860,6 +994,12 @@ class BaseSequenceNet(BaseEstimator):
         train_params, valid_params = self._loader_params(seed, cuda)
         routed.update({f"iterator_train__{k}": v for k, v in train_params.items()})
         routed.update({f"iterator_valid__{k}": v for k, v in valid_params.items()})
+        if dist_world is not None:
+            # each process trains on its share of every batch; every process
+            # validates on the whole validation split
+            routed["iterator_train__rank"], routed["iterator_train__num_replicas"] = (
+                dist_world
+            )
         amp_dtype, scale_grads = _amp_policy(self.amp, device)
         if self.verbose:
             # one line per fit, so the epoch tables of a grid search say
@@ -917,6 +1057,15 @@ class BaseSequenceNet(BaseEstimator):
                 **routed,
             )
             net.amp_dtype = amp_dtype
+            net.dist_world = dist_world
+            if dist_world is not None and has_batchnorm(module):
+                warnings.warn(
+                    "distributed=True with batch norm: each process normalises "
+                    "by the statistics of its own share of the batch, so the "
+                    "result differs from training in one process.",
+                    UserWarning,
+                    stacklevel=_caller_stacklevel(),
+                )
             if scale_grads:
                 net.grad_scaler = (
                     torch.amp.GradScaler(torch.device(device).type)
@@ -937,7 +1086,10 @@ class BaseSequenceNet(BaseEstimator):
         """
         try:
             with limit_torch_threads():
-                train()
+                try:
+                    train()
+                finally:
+                    net.ddp_module = None  # also when training raised
                 if self.recompute_bn_stats:
                     self._recompute_bn_stats(net, dataset)
         except TrainingDivergedError:

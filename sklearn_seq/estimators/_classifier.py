@@ -20,6 +20,7 @@ from sklearn_seq.estimators._params import (
     CLASS_WEIGHT,
     CONTINUATION,
     CONV,
+    DISTRIBUTED,
     EMBEDDING_DIM,
     EMBEDDING_DROPOUT,
     ENCODER,
@@ -45,6 +46,7 @@ __all__ = ["SequenceClassifier"]
     TRAINING,
     CLASS_WEIGHT,
     RUNTIME,
+    DISTRIBUTED,
     CONTINUATION,
     RECOMPUTE_BN_STATS,
 )

@@ -506,6 +506,28 @@ DEVICE = Param(
         :meth:`fit`.""",
 )
 
+DISTRIBUTED = Param(
+    "distributed",
+    False,
+    ["boolean"],
+    "bool",
+    """
+        Train one model data-parallel over the processes of a
+        ``torch.distributed`` group: run the same script in every process
+        (``torchrun --nproc-per-node N script.py``, ``accelerate launch``, or
+        several machines, see :doc:`/scaling`), each calling :meth:`fit` on
+        the same data. The group is started from the launcher's environment
+        when the script has not started it (NCCL on CUDA, gloo on CPU); a bare
+        ``device="cuda"`` becomes each process's own GPU (``LOCAL_RANK``).
+        ``batch_size`` stays the global batch: every process trains on its
+        share of each batch through
+        :class:`~torch.nn.parallel.DistributedDataParallel`, and the losses
+        are combined so that the result equals one process training on the
+        whole batch (to floating-point tolerance; not with batch norm, whose
+        statistics are per process, nor with dropout, whose masks differ).
+        Every process ends with the same fitted model.""",
+)
+
 RANDOM_STATE = Param(
     "random_state",
     None,

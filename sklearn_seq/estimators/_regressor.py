@@ -14,6 +14,7 @@ from sklearn_seq.estimators._params import (
     CELL,
     CONTINUATION,
     CONV,
+    DISTRIBUTED,
     EMBEDDING,
     ENCODER,
     POOLING,
@@ -51,6 +52,7 @@ SCALE_TARGET = Param(
     SCALE_TARGET,
     TRAINING,
     RUNTIME,
+    DISTRIBUTED,
     CONTINUATION,
     RECOMPUTE_BN_STATS,
 )

@@ -15,6 +15,7 @@ from sklearn_seq.estimators._params import (
     BIDIRECTIONAL,
     CELL,
     CLASS_WEIGHT,
+    DISTRIBUTED,
     DROPOUT,
     EMBEDDING,
     HIDDEN_SIZE,
@@ -190,6 +191,7 @@ LOWERCASE = Param(
             training steps; a dict maps labels to weights (missing labels weigh 1).""",
     ),
     RUNTIME,
+    DISTRIBUTED,
 )
 class SequenceTagger(BaseSequenceNet):
     """Neural sequence tagger (BiLSTM, BiLSTM-CRF) on skorch: one label per step.
