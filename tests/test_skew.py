@@ -19,7 +19,7 @@ from sklearn_seq import (
 from sklearn_seq.datasets import make_ner_sentences
 from sklearn_seq.estimators._base import BaseSequenceNet
 from sklearn_seq.inspection import skew_report
-from sklearn_seq.inspection._skew import COLUMNS
+from sklearn_seq.inspection._skew import COLUMNS, _moments
 from sklearn_seq.preprocessing import TextVectorizer
 
 TINY = {"hidden_size": 4, "max_epochs": 1, "batch_size": 32, "random_state": 0}
@@ -332,3 +332,19 @@ def test_tagger_predictions_do_not_depend_on_earlier_calls():
     after_a = tagger.predict_proba(B)
     for got, want in zip(after_a, alone.predict_proba(B), strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def test_moments_exact_and_sampled():
+    rng = np.random.default_rng(1)
+    # a large offset and a small spread: the deviations from a float32 mean
+    values = (1e4 + 1e-2 * rng.normal(size=(5000, 3))).astype(np.float32)
+    exact = values.astype(np.float64)
+    count, mean, m2 = _moments(values)
+    assert count == 5000
+    np.testing.assert_allclose(mean, exact.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(m2, ((exact - exact.mean(0)) ** 2).sum(0), rtol=1e-3)
+    # above the cap: a sampled estimate, M2 scaled to the whole count
+    count, mean, m2 = _moments(values, max_steps=1000)
+    assert count == 5000
+    np.testing.assert_allclose(mean, exact.mean(axis=0), atol=5 * 1e-2 / np.sqrt(1000))
+    np.testing.assert_allclose(m2 / count, exact.var(axis=0), rtol=0.2)
