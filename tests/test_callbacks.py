@@ -258,3 +258,37 @@ def test_checkpoint_resume_in_fresh_process(data, tmp_path):
         [sys.executable, str(script), str(ckpt), str(out)], check=True, timeout=120
     )
     np.testing.assert_array_equal(np.load(out), straight)
+
+
+def test_user_callbacks_see_every_event():
+    # the net calls only the callbacks that implement an event (a cache per
+    # callback list): users' callbacks still see each one, also callbacks
+    # added to net_.callbacks_ later and methods set on an instance
+    from collections import Counter
+
+    from skorch.callbacks import Callback
+
+    events = Counter()
+
+    class Spy(Callback):
+        def on_batch_end(self, net, training=False, **kwargs):
+            events["train" if training else "valid"] += 1
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            events["grad"] += 1
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 5, 2)).astype(np.float32)
+    y = np.arange(40) % 2
+    clf = SequenceClassifier(
+        hidden_size=4, batch_size=10, max_epochs=2, random_state=0, callbacks=[Spy()]
+    ).fit(X, y)
+    assert events == {"train": 8, "grad": 8}
+    history = clf.history_
+    assert history[-1, "batches", -1, "train_batch_size"] == 10
+    assert len(history[:, "batches", :, "train_loss"][0]) == 4
+    late = Callback()
+    late.on_epoch_end = lambda net, **kwargs: events.update(["late"])
+    clf.net_.callbacks_.append(("late", late))
+    clf.partial_fit(X, y)
+    assert events == {"train": 12, "grad": 12, "late": 1}
