@@ -322,7 +322,10 @@ class _SeqNet(NeuralNet):
             # training steps go through DistributedDataParallel, whose
             # backward all-reduces the gradients; evaluation stays local
             return self.ddp_module(**x, **fit_params)
-        return super().infer(x, **fit_params)
+        if fit_params:
+            return super().infer(x, **fit_params)
+        # what skorch's infer does for a dict already on the device
+        return self.module_(**x)
 
     # -- data-parallel training (distributed=True, see _distributed.py) ---------
     def on_train_begin(self, net, X=None, y=None, **kwargs):
