@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Sequence models (RNN, LSTM, GRU, attention, CRF) as scikit-learn estimators.
 
-The estimators are imported lazily, so ``import sklearn_seq.metrics`` does not
-load torch.
+The estimators (and :func:`partial_fit_chunks`, their out-of-core training
+loop) are imported lazily, so ``import sklearn_seq.metrics`` does not load
+torch.
 """
 
 import importlib
@@ -16,6 +17,7 @@ _ESTIMATORS = {
     "SequenceRegressor": "sklearn_seq.estimators",
     "Seq2SeqEstimator": "sklearn_seq.estimators",
     "SequenceTagger": "sklearn_seq.estimators",
+    "partial_fit_chunks": "sklearn_seq.estimators",
 }
 _SUBMODULES = [
     "callbacks",
@@ -40,6 +42,7 @@ __all__ = [
     "SequenceRegressor",
     "SequenceTagger",
     "__version__",
+    "partial_fit_chunks",
 ]
 
 

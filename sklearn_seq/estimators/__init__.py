@@ -5,6 +5,7 @@
 from sklearn_seq.estimators._base import resolve_device
 from sklearn_seq.estimators._classifier import SequenceClassifier
 from sklearn_seq.estimators._embedder import SequenceEmbedder
+from sklearn_seq.estimators._incremental import partial_fit_chunks
 from sklearn_seq.estimators._regressor import SequenceRegressor
 from sklearn_seq.estimators._seq2seq import Seq2SeqEstimator
 from sklearn_seq.estimators._tagger import SequenceTagger
@@ -15,5 +16,6 @@ __all__ = [
     "SequenceEmbedder",
     "SequenceRegressor",
     "SequenceTagger",
+    "partial_fit_chunks",
     "resolve_device",
 ]

@@ -1070,7 +1070,7 @@ class BaseSequenceNet(BaseEstimator):
             )
             print(
                 f"[{type(self).__name__}({shown})] {len(seqs)} sequences, "
-                f"{self.max_epochs} epochs on {device}"
+                f"{self._partial_fit_epochs or self.max_epochs} epochs on {device}"
             )
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
