@@ -39,6 +39,26 @@ def collate(seqs, indices):
     ((2, 4, 3), [2, 4])
     """
     indices = np.asarray(indices, dtype=np.int64)
+    n = len(indices)
+    uniform = seqs._uniform_length
+    if (
+        uniform is not None
+        and n > 1
+        and seqs.values.flags.writeable
+        # consecutive rows stay a view (no copy) in ``pad``
+        and not (indices[-1] - indices[0] == n - 1 and (np.diff(indices) == 1).all())
+    ):
+        # every sequence of one length, shuffled (training batches): whole
+        # rows of a 3-D view gathered by torch, in as few calls as possible
+        # (multi-threaded, unlike NumPy's fancy indexing; each NumPy call
+        # between two training steps cost several times its own time in a
+        # tight loop, measured: ds.batch 12 us alone, +85 us per step)
+        values = torch.from_numpy(seqs.values)
+        x = values.view(seqs.n_samples, uniform, *values.shape[1:])
+        return {
+            "x": x[torch.from_numpy(indices)],
+            "lengths": torch.full((n,), uniform, dtype=torch.int64),
+        }
     return {
         "x": torch.from_numpy(seqs.pad(indices)),
         "lengths": torch.from_numpy(seqs.lengths[indices]),

@@ -26,9 +26,9 @@ _BLOCK = 1 << 13
 #: steps beyond which the mean / variance are estimated on a random sample of
 #: this many steps: the profile costs a few milliseconds whatever the size of
 #: the data (measured: 39 ms per fit for 300,000 steps of 16 features, 2-4 %
-#: of a 2-epoch LSTM fit; 8 ms sampled); the estimate's standard error, 1/181 of a
-#: standard deviation, is far below what the report flags
-_MAX_PROFILE_STEPS = 1 << 15
+#: of a 2-epoch LSTM fit; 2 ms sampled); the estimate's standard error, 1/90 of
+#: a standard deviation, is far below the k=4 standard deviations the report flags
+_MAX_PROFILE_STEPS = 1 << 13
 #: length quantiles shown in the report
 _QUANTILES = (0.05, 0.5, 0.95)
 #: OOV check: flagged when the new rate is above both
