@@ -32,7 +32,8 @@ sides alike.
 pytorch-crf and pytorch-metric-learning come with ``pip install -e ".[bench]"``;
 without them their section is skipped.
 
-Usage: ``python benchmarks/bench_peers.py [--small] [--threads N]``.
+Usage: ``python benchmarks/bench_peers.py [--small] [--threads N]
+[--only crf,triplet,seq2seq,proba]``.
 """
 
 import argparse
@@ -561,7 +562,7 @@ def section_seq2seq(small):
 
 # -- 4. predict_proba vs a raw forward of the fitted module -------------------
 def section_proba(small):
-    n_fit, n_pred, repeats = (128, 512, 3) if small else (256, 2048, 5)
+    n_fit, n_pred, repeats = (128, 512, 3) if small else (256, 2048, 9)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n_pred, 50, 8)).astype(np.float32)
     y = (X[:, -1, 0] > 0).astype(np.int64)
@@ -614,13 +615,28 @@ def main():
     parser.add_argument(
         "--threads", type=int, default=2, help="torch threads (default 2)"
     )
+    sections = {
+        "crf": section_crf,
+        "triplet": section_triplet,
+        "seq2seq": section_seq2seq,
+        "proba": section_proba,
+    }
+    parser.add_argument(
+        "--only",
+        default=",".join(sections),
+        help="comma-separated sections to run (default: all): " + ", ".join(sections),
+    )
     args = parser.parse_args()
+    unknown = set(args.only.split(",")) - set(sections)
+    if unknown:
+        parser.error(
+            f"unknown sections {sorted(unknown)}; choose from {list(sections)}"
+        )
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
-    section_crf(args.small)
-    section_triplet(args.small)
-    section_seq2seq(args.small)
-    section_proba(args.small)
+    for name, section in sections.items():
+        if name in args.only.split(","):
+            section(args.small)
     print_table()
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads, "

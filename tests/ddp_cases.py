@@ -51,6 +51,13 @@ def _cases():
             y,
             {},
         ),
+        # a fit continued by partial_fit: the second call shards its batches too
+        "classifier_partial_fit": (
+            SequenceClassifier(**common),
+            X,
+            y,
+            {"then_partial_fit": True},
+        ),
         "regressor": (SequenceRegressor(cell="gru", **common), X, target, {}),
         "tagger": (SequenceTagger(**common), X, tags, {}),
         "tagger_crf": (SequenceTagger(crf=True, **common), X, tags, {}),
@@ -62,13 +69,23 @@ def cases():
     return _cases()
 
 
+def run(est, X, y, fit_params):
+    """Fit ``est`` as the case says (``then_partial_fit``: one more epoch)."""
+    fit_params = dict(fit_params)
+    then_partial_fit = fit_params.pop("then_partial_fit", False)
+    est.fit(X, y, **fit_params)
+    if then_partial_fit:
+        est.partial_fit(X, y)
+    return est
+
+
 def main(out):
     import torch
 
     torch.set_num_threads(1)
     out = Path(out)
     for name, (est, X, y, fit_params) in cases().items():
-        est.set_params(distributed=True).fit(X, y, **fit_params)
+        run(est.set_params(distributed=True), X, y, fit_params)
         import torch.distributed as dist
 
         with open(out / f"{name}.rank{dist.get_rank()}.pkl", "wb") as f:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from ddp_cases import cases
+from ddp_cases import cases, run
 
 from conftest import FAST, make_ragged_xy
 from sklearn_seq import SequenceClassifier, SequenceEmbedder
@@ -70,7 +70,7 @@ def two_process_fits(tmp_path_factory):
 def test_two_processes_equal_one(two_process_fits, name):
     est, X, y, fit_params = cases()[name]
     torch.set_num_threads(1)
-    single = est.fit(X, y, **fit_params)
+    single = run(est, X, y, fit_params)
     ranks = []
     for rank in (0, 1):
         with open(two_process_fits / f"{name}.rank{rank}.pkl", "rb") as f:
@@ -173,6 +173,11 @@ def test_group_of_one_equals_plain_fit(one_process_group):
     for key, value in _weights(plain).items():
         torch.testing.assert_close(_weights(ddp)[key], value)
     pickle.loads(pickle.dumps(ddp)).predict(X)  # no process-group state inside
+    # and it continues in one process as well as data parallel
+    ddp.set_params(distributed=False).partial_fit(X, y)
+    plain.partial_fit(X, y)
+    for key, value in _weights(plain).items():
+        torch.testing.assert_close(_weights(ddp)[key], value)
 
 
 def test_estimators_without_the_option_do_not_take_it():

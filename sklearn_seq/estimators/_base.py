@@ -586,8 +586,10 @@ class BaseSequenceNet(BaseEstimator):
         return self
 
     # -- fit helpers ------------------------------------------------------
-    def _validate_X(self, X, *, reset):
-        seqs = check_sequences(X)
+    def _validate_X(self, X, *, reset, validated=False):
+        # ``validated``: Sequences the caller built and checked (seq2seq's
+        # token ids), taken as they are
+        seqs = X if validated else check_sequences(X)
         if reset:
             self.input_kind_ = seqs.kind
             self.n_features_in_ = n_features_in(seqs)
@@ -1059,7 +1061,9 @@ class BaseSequenceNet(BaseEstimator):
                 dist_world
             )
         amp_dtype, scale_grads = _amp_policy(self.amp, device)
-        if self.verbose:
+        # a data-parallel fit reports from rank 0 only, not once per process
+        verbose = self.verbose if dist_world is None or dist_world[0] == 0 else 0
+        if verbose:
             # one line per fit, so the epoch tables of a grid search say
             # which fit they belong to
             defaults = type(self)().get_params(deep=False)
@@ -1111,7 +1115,7 @@ class BaseSequenceNet(BaseEstimator):
                 train_split=train_split,
                 callbacks=self._with_weight_averaging(self._build_callbacks(), module),
                 device=device,
-                verbose=self.verbose,
+                verbose=verbose,
                 **routed,
             )
             net.amp_dtype = amp_dtype
@@ -1204,7 +1208,22 @@ class BaseSequenceNet(BaseEstimator):
             group["lr"] = self.lr
             # a schedule restarts at each call from the current lr
             group.pop("initial_lr", None)
-        net.verbose = self.verbose
+        # data parallel or not as this call says (a model fitted with
+        # distributed=True continues in one process, and the other way round)
+        world = None
+        if self.distributed:
+            from sklearn_seq.estimators._distributed import process_group
+
+            rank, world_size, _ = process_group(str(net.device))
+            world = (rank, world_size)
+        net.dist_world = world
+        rank, replicas = world or (0, 1)
+        if issubclass(self._loader_class, BucketLoader):
+            # the loader's keyword arguments, where skorch keeps them (its
+            # set_params would take them for a new component)
+            net.__dict__["iterator_train__rank"] = rank
+            net.__dict__["iterator_train__num_replicas"] = replicas
+        net.verbose = self.verbose if rank == 0 else 0
         dataset = self._make_dataset(seqs, y, sample_weight)
         epochs = self._partial_fit_epochs or self.max_epochs
         net.max_epochs = epochs  # what fractions of the call count from
@@ -1259,6 +1278,25 @@ class BaseSequenceNet(BaseEstimator):
         cuda = str(device).startswith("cuda")
         if batch_size is None:
             batch_size = max(self.batch_size, _PREDICT_BATCH_SIZE)
+        n, length = seqs.n_samples, seqs._uniform_length
+        if length is not None and seqs.values.flags.writeable:
+            # one length: slices of a 3-D view in input order, no sorting,
+            # padding or copy (per call, 2,048 sequences: 1-2 ms less, 5 % of
+            # a 64-unit RNN's prediction)
+            values = torch.from_numpy(seqs.values)
+            view = values.view(n, length, *values.shape[1:])
+            for start in range(0, n, batch_size):
+                stop = min(start + batch_size, n)
+                x = view[start:stop]
+                lengths = torch.full((stop - start,), length, dtype=torch.int64)
+                if cuda:
+                    x, lengths = x.pin_memory(), lengths.pin_memory()
+                yield (
+                    np.arange(start, stop),
+                    _to_device(x, device),
+                    _to_device(lengths, device),
+                )
+            return
         for idx in bucket_batches(seqs.lengths, batch_size):
             Xi = collate(seqs, idx)
             if cuda:

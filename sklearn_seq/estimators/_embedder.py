@@ -40,8 +40,10 @@ from sklearn_seq.utils._param_validation import IntervalNotBool
 __all__ = ["SequenceEmbedder"]
 
 #: Training samples used to learn the verification threshold (all pairs of a
-#: random subset of this size: about 2 million pairs at most).
-_MAX_THRESHOLD_SAMPLES = 2000
+#: random subset of this size: 124,750 pairs at most). A one-dimensional
+#: threshold needs no more; 800 samples (319,600 pairs) took 0.08 s, a fifth of
+#: a 3-epoch fit (benchmarks/bench_peers.py), 500 take 0.02 s.
+_MAX_THRESHOLD_SAMPLES = 500
 
 
 class _EmbeddingModule(torch.nn.Module):
@@ -151,8 +153,9 @@ class SequenceEmbedder(TransformerMixin, _PooledSequenceNet):
     ``X_pairs = (X_a, X_b)``, a tuple of two sequence collections of the same
     length (pair ``i`` is ``X_a[i]`` and ``X_b[i]``); a pair is accepted as
     "same class" when the Euclidean distance of its embeddings is at most
-    ``threshold_``, learned on all pairs of the training data (the threshold
-    maximising true minus false acceptance rate).
+    ``threshold_``, learned on all pairs of the training data (of a random
+    subset of 500 sequences when there are more; the threshold maximising
+    true minus false acceptance rate).
 
     Parameters
     ----------

@@ -359,7 +359,7 @@ class Seq2SeqEstimator(BaseSequenceNet):
             seqs = self._encode_text(self.source_vectorizer_, X, "X")
         else:
             seqs = _token_sequences(X, "X")
-        return self._validate_X(seqs.to_list(), reset=reset)
+        return self._validate_X(seqs, reset=reset, validated=True)
 
     def _targets(self, y):
         y = _as_list(y, "y")
@@ -452,10 +452,11 @@ class Seq2SeqEstimator(BaseSequenceNet):
                         self.max_output_length_,
                         length_penalty=self.length_penalty,
                     )
-                for j, i in enumerate(idx):
-                    tokens[i] = out[j].cpu().numpy() - _TARGET_SHIFT
-                    if attn is not None:
-                        weights[i] = attn[j].float().cpu().numpy()
+                for i, t in zip(idx.tolist(), out, strict=True):
+                    tokens[i] = t.cpu().numpy() - _TARGET_SHIFT
+                if attn is not None:
+                    for i, a in zip(idx.tolist(), attn, strict=True):
+                        weights[i] = a.float().cpu().numpy()
         return tokens, weights
 
     def _to_output(self, tokens):
