@@ -43,7 +43,8 @@ examples: $(STAMP)
 	SKLEARN_SEQ_SMALL=1 MPLBACKEND=Agg $(BIN)/python examples/run_all.py
 
 # full-size benchmarks (about 3 hours on 2 cores; bench_parity.py alone about
-# 1.5 h); bench_ucr.py, bench_parity.py and bench_bn_ablation.py read the
+# 1.5 h; bench_scaling.py 10 minutes, redrawing docs/images/scaling_curves.png);
+# bench_ucr.py, bench_parity.py and bench_bn_ablation.py read the
 # UCR/UEA data sets that ship inside aeon, and bench_peers.py compares with
 # pytorch-crf and pytorch-metric-learning, all installed by the `bench` extra
 bench: $(STAMP)
