@@ -1,18 +1,20 @@
 # Authors: The sklearn_seq developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Train one model data-parallel on several GPUs or CPU processes.
+"""
+One model on several GPUs or CPU processes
+==========================================
 
 ``SequenceClassifier(distributed=True)`` (also ``SequenceRegressor`` and
 ``SequenceTagger``) trains one model over all the processes of a
 ``torch.distributed`` group, through DistributedDataParallel. Every process
-runs this same script on the same data; a launcher starts them:
+runs this same script on the same data; a launcher starts them::
 
     # several GPUs on one machine (NCCL), with Hugging Face Accelerate
     accelerate launch --multi_gpu --num_processes 4 examples/multi_gpu_accelerate.py
     # or with torch's own launcher
     torchrun --nproc-per-node 4 examples/multi_gpu_accelerate.py
     # two CPU processes (gloo): what the test suite runs
-    ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes 2 \
+    ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes 2 \\
         examples/multi_gpu_accelerate.py --device cpu --compare
 
 Several machines: start the same command on each, with ``--num_machines``,
@@ -25,7 +27,7 @@ one-process fit with the same ``batch_size`` (``--compare`` checks it: rank 0
 refits in one process and prints the largest weight difference). Every
 process ends with the same fitted estimator; rank 0 prints, evaluates and
 saves it (``--save model.pkl``, a plain pickle that predicts anywhere).
-``python examples/multi_gpu_accelerate.py`` without a launcher trains in one
+Without a launcher (as here, in the documentation) the script trains in one
 process.
 """
 
@@ -45,7 +47,10 @@ SMALL = os.environ.get("SKLEARN_SEQ_SMALL") == "1"
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="Train one model data-parallel on several GPUs or CPU "
+        "processes (launch with torchrun or accelerate launch)."
+    )
     parser.add_argument("--n-samples", type=int, default=600 if SMALL else 20_000)
     parser.add_argument("--epochs", type=int, default=8 if SMALL else 5)
     parser.add_argument(
