@@ -90,7 +90,7 @@ class NaNGuard(Callback):
     Parameters
     ----------
     check_gradients : bool, default=True
-        Also check the gradients before each optimizer step (one fused norm
+        Also check the gradients before each optimizer step (one fused check
         per batch). With False only the loss is checked, after the step.
     growth_warning : float or None, default=100.0
         Warn when an epoch's mean training loss exceeds this many times the
