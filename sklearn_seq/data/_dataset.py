@@ -11,6 +11,20 @@ from sklearn_seq.utils import Sequences
 __all__ = ["BucketLoader", "SequenceDataset", "bucket_batches", "collate"]
 
 
+def _uniform_view(seqs):
+    """All sequences as one ``(n, length[, n_features])`` tensor, or None.
+
+    A view of the values (no copy) when every sequence has one length;
+    None for other lengths, and for read-only values, which
+    :func:`torch.from_numpy` would share only with a warning.
+    """
+    length = seqs._uniform_length
+    if length is None or not seqs.values.flags.writeable:
+        return None
+    values = torch.from_numpy(seqs.values)
+    return values.view(seqs.n_samples, length, *values.shape[1:])
+
+
 def collate(seqs, indices):
     """Pad the sequences at ``indices`` to the batch's own maximum length.
 
@@ -40,24 +54,19 @@ def collate(seqs, indices):
     """
     indices = np.asarray(indices, dtype=np.int64)
     n = len(indices)
-    uniform = seqs._uniform_length
-    if (
-        uniform is not None
-        and n > 1
-        and seqs.values.flags.writeable
+    view = _uniform_view(seqs) if n > 1 else None
+    if view is not None and not (
         # consecutive rows stay a view (no copy) in ``pad``
-        and not (indices[-1] - indices[0] == n - 1 and (np.diff(indices) == 1).all())
+        indices[-1] - indices[0] == n - 1 and (np.diff(indices) == 1).all()
     ):
         # every sequence of one length, shuffled (training batches): whole
-        # rows of a 3-D view gathered by torch, in as few calls as possible
-        # (multi-threaded, unlike NumPy's fancy indexing; each NumPy call
-        # between two training steps cost several times its own time in a
-        # tight loop, measured: ds.batch 12 us alone, +85 us per step)
-        values = torch.from_numpy(seqs.values)
-        x = values.view(seqs.n_samples, uniform, *values.shape[1:])
+        # rows gathered by torch, in as few calls as possible (multi-threaded,
+        # unlike NumPy's fancy indexing; each NumPy call between two training
+        # steps cost several times its own time in a tight loop, measured:
+        # ds.batch 12 us alone, +85 us per step)
         return {
-            "x": x[torch.from_numpy(indices)],
-            "lengths": torch.full((n,), uniform, dtype=torch.int64),
+            "x": view[torch.from_numpy(indices)],
+            "lengths": torch.full((n,), view.shape[1], dtype=torch.int64),
         }
     return {
         "x": torch.from_numpy(seqs.pad(indices)),

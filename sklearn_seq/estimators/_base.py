@@ -46,6 +46,7 @@ from sklearn_seq.callbacks import (
     WeightAveraging,
 )
 from sklearn_seq.data import BucketLoader, SequenceDataset, bucket_batches, collate
+from sklearn_seq.data._dataset import _uniform_view
 from sklearn_seq.estimators._threads import limit_torch_threads
 from sklearn_seq.exceptions import DeviceWarning
 from sklearn_seq.inspection._skew import training_input_profile
@@ -364,9 +365,9 @@ class _SeqNet(NeuralNet):
         # differ in the last bits between processes)
         batches = [b for b in self.history[-1]["batches"] if "valid_loss" in b]
         if batches:
-            from sklearn_seq.estimators._distributed import broadcast_floats
+            from sklearn_seq.estimators._distributed import from_rank0
 
-            losses = broadcast_floats([b["valid_loss"] for b in batches])
+            losses = from_rank0([b["valid_loss"] for b in batches])
             for b, loss in zip(batches, losses):
                 b["valid_loss"] = loss
 
@@ -1034,15 +1035,12 @@ class BaseSequenceNet(BaseEstimator):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         dist_world = None
         if self.distributed:
-            from sklearn_seq.estimators._distributed import (
-                broadcast_int,
-                process_group,
-            )
+            from sklearn_seq.estimators._distributed import from_rank0, process_group
 
             rank, world_size, device = process_group(device)
             dist_world = (rank, world_size)
             # the same weights, split and batches in every process
-            seed = broadcast_int(seed)
+            seed = from_rank0(seed)
         cuda = device.startswith("cuda")
         devices = [torch.device(device).index or 0] if cuda else []
         dataset = self._make_dataset(seqs, y, sample_weight)
@@ -1278,13 +1276,12 @@ class BaseSequenceNet(BaseEstimator):
         cuda = str(device).startswith("cuda")
         if batch_size is None:
             batch_size = max(self.batch_size, _PREDICT_BATCH_SIZE)
-        n, length = seqs.n_samples, seqs._uniform_length
-        if length is not None and seqs.values.flags.writeable:
+        n, view = seqs.n_samples, _uniform_view(seqs)
+        if view is not None:
             # one length: slices of a 3-D view in input order, no sorting,
             # padding or copy (per call, 2,048 sequences: 1-2 ms less, 5 % of
             # a 64-unit RNN's prediction)
-            values = torch.from_numpy(seqs.values)
-            view = values.view(n, length, *values.shape[1:])
+            length = view.shape[1]
             for start in range(0, n, batch_size):
                 stop = min(start + batch_size, n)
                 x = view[start:stop]

@@ -21,7 +21,7 @@ import os
 
 import torch
 
-__all__ = ["broadcast_int", "process_group", "scale_to_global"]
+__all__ = ["from_rank0", "process_group", "scale_to_global"]
 
 _LAUNCH_HINT = (
     "launch the script with `torchrun --nproc-per-node N script.py` (or "
@@ -85,22 +85,14 @@ def _comm_device():
     return torch.device("cpu")
 
 
-def broadcast_int(value):
-    """``value`` as rank 0 has it (e.g. the seed every process must share)."""
+def from_rank0(value):
+    """``value`` as rank 0 has it (the seed, the validation losses), in every
+    process: torch's ``broadcast_object_list``."""
     import torch.distributed as dist
 
-    tensor = torch.tensor([value], dtype=torch.int64, device=_comm_device())
-    dist.broadcast(tensor, 0)
-    return int(tensor.item())
-
-
-def broadcast_floats(values):
-    """The list ``values`` as rank 0 has it (same length on every rank)."""
-    import torch.distributed as dist
-
-    tensor = torch.tensor(values, dtype=torch.float64, device=_comm_device())
-    dist.broadcast(tensor, 0)
-    return tensor.tolist()
+    box = [value]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
 
 
 def scale_to_global(loss, mass, n_samples, world_size):
