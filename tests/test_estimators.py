@@ -247,6 +247,30 @@ def test_bad_input_errors_name_the_problem():
         SequenceClassifier(criterion=type("TripletLoss", (nn.Module,), {})).fit(X, y)
 
 
+@pytest.mark.parametrize("ragged", [False, True], ids=["fixed", "ragged"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_prediction_names_a_nan_in_a_later_batch(ragged, bad):
+    # prediction checks finiteness batch by batch (256 sequences each), so a
+    # bad value past the first batch must still be found and named, and a
+    # float32 sum that overflows on finite values must not be taken for one
+    X, y = _ragged(n=40) if ragged else _toy(n=40)
+    reg = SequenceRegressor(**FAST).fit(X, y.astype(float))
+    rng = np.random.default_rng(1)
+    if ragged:
+        X_new = [rng.normal(size=(int(k), 2)) for k in rng.integers(2, 12, 600)]
+        bad_step = len(X_new[431]) - 1
+    else:
+        X_new = rng.normal(size=(600, 6, 2))
+        bad_step = 5
+    X_new[431][bad_step, 1] = bad
+    with pytest.raises(ValueError, match=rf"X\[431\] step {bad_step}"):
+        reg.predict(X_new)
+    X_new[431][bad_step, 1] = 0.0
+    for x in X_new[300:310]:  # finite, but their float32 sum overflows
+        x[0, 0] = 3e38
+    assert np.isfinite(reg.predict(X_new)).all()
+
+
 def test_cuda_without_cuda_is_a_clear_error():
     X, y = _toy()
     with mock.patch("torch.cuda.is_available", return_value=False):

@@ -114,6 +114,27 @@ def test_estimator_beam_one_equals_greedy(fitted, copy_data):
     assert token_accuracy_score(greedy, out) > 0.8
 
 
+@pytest.mark.parametrize("beam_size", [1, 2])
+def test_predictions_come_back_in_input_order_across_batches(
+    fitted, copy_data, beam_size
+):
+    # decoding batches are sorted by decreasing length (the partial batch
+    # holds the shortest sources); outputs must still follow the input
+    _, _, Xt, _ = copy_data
+    est = clone(fitted).set_params(beam_size=beam_size)
+    est.__dict__.update({k: v for k, v in fitted.__dict__.items() if k.endswith("_")})
+    X_big = (Xt * 5)[:300]  # more than one 256-sequence batch
+    out = est.predict(X_big)
+    perm = np.random.default_rng(0).permutation(len(X_big))
+    shuffled = est.predict([X_big[i] for i in perm])
+    for j, i in enumerate(perm):
+        np.testing.assert_array_equal(shuffled[j], out[i])
+    for i in (0, 7, 299):
+        np.testing.assert_array_equal(est.predict([X_big[i]])[0], out[i])
+    maps = est.predict_attention(X_big)
+    assert [len(m) for m in maps] == [len(p) for p in out]
+
+
 def test_attention_weights(fitted, copy_data):
     _, _, Xt, _ = copy_data
     pred = fitted.predict(Xt)

@@ -433,15 +433,16 @@ class Seq2SeqEstimator(BaseSequenceNet):
         return self._build_seq2seq()
 
     # -- prediction -------------------------------------------------------
-    def _decode(self, seqs):
-        """Internal token ids and attention maps per sequence, input order."""
+    def _decode(self, seqs, attention=False):
+        """Internal token ids per sequence, input order, and with
+        ``attention`` their attention maps (None otherwise)."""
         tokens = [None] * seqs.n_samples
         weights = [None] * seqs.n_samples
         batch_size = max(self.batch_size, _PREDICT_BATCH_SIZE)
         if self.beam_size > 1:
             batch_size = max(1, batch_size // self.beam_size)
         with self._inference() as module:
-            for idx, x, lengths in self._batches(seqs, batch_size):
+            for idx, x, lengths in self._batches(seqs, batch_size, longest_first=True):
                 if self.beam_size == 1:
                     out, attn, _ = module.greedy(x, lengths, self.max_output_length_)
                 else:
@@ -454,7 +455,7 @@ class Seq2SeqEstimator(BaseSequenceNet):
                     )
                 for i, t in zip(idx.tolist(), out, strict=True):
                     tokens[i] = t.cpu().numpy() - _TARGET_SHIFT
-                if attn is not None:
+                if attention and attn is not None:
                     for i, a in zip(idx.tolist(), attn, strict=True):
                         weights[i] = a.float().cpu().numpy()
         return tokens, weights
@@ -515,7 +516,7 @@ class Seq2SeqEstimator(BaseSequenceNet):
                 "predict_attention needs an attention model; this "
                 f"{type(self).__name__} was fitted with attention=None."
             )
-        _, weights = self._decode(self._source(X, reset=False))
+        _, weights = self._decode(self._source(X, reset=False), attention=True)
         return weights
 
     def score(self, X, y):
