@@ -128,6 +128,27 @@ def test_decision_function_and_predict_on_pairs(task, fitted):
     assert j == pytest.approx((tpr - fpr).max(), abs=1e-6)
 
 
+def test_threshold_search_equals_roc_curves_youden_point():
+    # the threshold is found without sorting the impostor pairs; on random
+    # scores, with ties and without, it must be roc_curve's best J point
+    from sklearn_seq.estimators._embedder import _youden_threshold
+
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        n = int(rng.integers(2, 400))
+        genuine = rng.random(n) < rng.uniform(0.05, 0.9)
+        if genuine.all() or not genuine.any():
+            continue
+        dist = rng.normal(size=n) + rng.uniform(0, 2) * ~genuine
+        if trial % 2:
+            dist = np.round(dist, 1)  # ties within and across the two kinds
+        fpr, tpr, thresholds = roc_curve(genuine, -dist)
+        best = int(np.argmax(tpr - fpr))
+        if not np.isfinite(thresholds[best]):  # no threshold beats chance
+            best = 1
+        assert _youden_threshold(dist, genuine) == -thresholds[best]
+
+
 def test_pair_input_errors(task, fitted):
     _, _, X_te, _ = task
     with pytest.raises(ValueError, match="as many sequences"):

@@ -8,7 +8,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import TransformerMixin
-from sklearn.metrics import roc_curve
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -44,6 +43,28 @@ __all__ = ["SequenceEmbedder"]
 #: threshold needs no more; 800 samples (319,600 pairs) took 0.08 s, a fifth of
 #: a 3-epoch fit (benchmarks/bench_peers.py), 500 take 0.02 s.
 _MAX_THRESHOLD_SAMPLES = 500
+
+
+def _youden_threshold(dist, genuine):
+    """The distance ``t`` maximising TPR - FPR of the rule "same if d <= t".
+
+    The optimum of Youden's J lies at a genuine pair's distance (moving ``t``
+    across an impostor pair only raises the FPR), so J is evaluated there
+    only, counting the impostor pairs below each candidate by binary search
+    in their sorted distances. Equal to
+    ``-roc_curve(genuine, -dist)[2][argmax(tpr - fpr)]`` (tested), in 1.2
+    instead of 13 ms on the 124,750 pairs of 500 sequences: a plain sort of
+    the values, where ``roc_curve`` needs a stable argsort. When no threshold
+    beats chance (J <= 0 everywhere), the smallest distance.
+    """
+    pos = np.sort(dist[genuine])
+    neg = np.sort(dist[~genuine])
+    false_pos = np.searchsorted(neg, pos, side="right")  # impostors with d <= t
+    j = np.arange(1, len(pos) + 1) / len(pos) - false_pos / len(neg)
+    best = int(np.argmax(j))  # the last of tied distances has the largest TPR
+    if j[best] <= 0:
+        return float(dist.min())
+    return float(pos[best])
 
 
 class _EmbeddingModule(torch.nn.Module):
@@ -291,12 +312,7 @@ class SequenceEmbedder(TransformerMixin, _PooledSequenceNet):
         if same.min() == same.max():
             # a single kind of pair: fall back to the median distance
             return float(np.median(-neg_dist))
-        fpr, tpr, thresholds = roc_curve(same, neg_dist)
-        best = int(np.argmax(tpr - fpr))
-        finite = np.isfinite(thresholds)
-        if not finite[best]:
-            best = int(np.flatnonzero(finite)[0])
-        return float(-thresholds[best])
+        return _youden_threshold(-neg_dist, same.astype(bool))
 
     # -- outputs ----------------------------------------------------------
     def transform(self, X):
