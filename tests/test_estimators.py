@@ -68,6 +68,24 @@ def test_same_random_state_gives_identical_fits_and_keeps_global_rng():
     assert not np.allclose(p1, p3)
 
 
+@pytest.mark.skipif(
+    torch.cuda.is_initialized(), reason="about seeds queued before CUDA starts"
+)
+def test_a_cpu_fit_leaves_the_callers_pending_cuda_seed_alone():
+    # torch.manual_seed queues a seed for every CUDA device until CUDA starts;
+    # a CPU fit that called it replaced the caller's queued seed with its own
+    tracker = torch.cuda._lazy_seed_tracker
+    saved = tracker.manual_seed_all_cb, tracker.manual_seed_cb, tracker.call_order
+    try:
+        torch.manual_seed(123)
+        queued = tracker.manual_seed_all_cb
+        X, y = _toy()
+        SequenceClassifier(**FAST).fit(X, y)
+        assert tracker.manual_seed_all_cb is queued
+    finally:
+        tracker.manual_seed_all_cb, tracker.manual_seed_cb, tracker.call_order = saved
+
+
 def test_string_labels_round_trip_and_proba_column_order():
     X, y = _toy()
     labels = np.array(["neg", "pos"])[y]
