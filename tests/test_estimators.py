@@ -200,6 +200,36 @@ def test_criterion_routing_for_classes_and_instances():
     assert one.history_[-1, "train_loss"] == pytest.approx(expected, rel=1e-4)
 
 
+def test_training_mode_is_set_as_skorch_sets_it():
+    # the net skips nn.Module.train when every module already has the mode;
+    # a submodule left in the other mode, or a module overriding train(),
+    # must still get the call
+    X, y = _toy()
+    net = SequenceClassifier(**FAST).fit(X, y).net_
+    net._set_training(True)
+    assert all(m.training for m in net.module_.modules())
+    head = list(net.module_.modules())[-1]
+    head.eval()
+    net._set_training(True)
+    assert head.training
+    net._set_training(False)
+    assert not any(m.training for m in net.module_.modules())
+
+    calls = []
+
+    class Frozen(nn.Linear):
+        def train(self, mode=True):
+            calls.append(mode)
+            return super().train(False)  # always evaluates, as a frozen layer
+
+    net.module_.frozen = Frozen(2, 2)
+    net._set_training(True)
+    net._set_training(True)
+    assert calls == [True, True]
+    assert not net.module_.frozen.training
+    assert net.module_.training
+
+
 def test_callbacks_parameter_is_not_mutated():
     from skorch.callbacks import EpochTimer
 

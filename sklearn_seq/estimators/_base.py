@@ -336,11 +336,11 @@ class _SeqNet(NeuralNet):
     def _set_training(self, training=True):
         # skorch sets the mode of every module and criterion before every
         # batch; nn.Module.train walks the tree and sets each flag through
-        # nn.Module.__setattr__ (35 us per call for a 4-module classifier,
-        # twice per batch). Reading the flags costs a tenth of that: a tree
-        # already in the mode is left as it is, unless a module overrides
-        # train() (a user's module that, say, keeps its batch norm frozen
-        # there), which then runs as skorch would run it
+        # nn.Module.__setattr__ (15 us for the 6 modules of an LSTM
+        # classifier and its criterion). Reading the flags costs a third of
+        # that: a tree already in the mode is left as it is, unless a module
+        # overrides train() (a user's module that, say, keeps its batch norm
+        # frozen there), which then runs as skorch would run it
         for name in self._modules + self._criteria:
             module = getattr(self, name + "_")
             if isinstance(module, torch.nn.Module) and any(
