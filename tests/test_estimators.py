@@ -86,6 +86,20 @@ def test_a_cpu_fit_leaves_the_callers_pending_cuda_seed_alone():
         tracker.manual_seed_all_cb, tracker.manual_seed_cb, tracker.call_order = saved
 
 
+@pytest.mark.parametrize("n_classes", [2, 3, 5, 8, 9, 20])
+def test_softmax_matches_scipy(n_classes):
+    from scipy.special import softmax
+
+    from sklearn_seq.estimators._classifier import _softmax
+
+    z = np.random.default_rng(n_classes).normal(scale=30, size=(500, n_classes))
+    z[0] = 800.0  # exp overflows without the shift
+    z[1, 0] = -np.inf
+    np.testing.assert_allclose(
+        _softmax(z.copy()), softmax(z, axis=1), rtol=1e-15, atol=1e-300
+    )
+
+
 def test_string_labels_round_trip_and_proba_column_order():
     X, y = _toy()
     labels = np.array(["neg", "pos"])[y]

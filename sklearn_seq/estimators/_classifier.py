@@ -35,6 +35,29 @@ from sklearn_seq.estimators._params import (
 __all__ = ["SequenceClassifier"]
 
 
+def _softmax(z):
+    """Row-wise softmax of float64 logits, ``scipy.special.softmax(z, axis=1)``.
+
+    NumPy reduces along a short last axis one row at a time: for 2,048 x 2
+    logits scipy takes 100 us, a fifth of the per-call cost of predict_proba
+    beyond the network. Up to 8 classes the maxima and sums run column by
+    column (20 us; equal to scipy's within 1e-15, tested); ``z`` is
+    overwritten.
+    """
+    if z.shape[1] > 8:
+        return softmax(z, axis=1)
+    top = z[:, 0].copy()
+    for j in range(1, z.shape[1]):
+        np.maximum(top, z[:, j], out=top)
+    z -= top[:, None]
+    np.exp(z, out=z)
+    total = z[:, 0].copy()
+    for j in range(1, z.shape[1]):
+        total += z[:, j]
+    z /= total[:, None]
+    return z
+
+
 @with_parameters(
     CELL,
     ENCODER,
@@ -251,7 +274,7 @@ class SequenceClassifier(ClassifierMixin, _PartialFitMixin, _PooledSequenceNet):
         if out.shape[1] == 1:
             p = expit(out[:, 0])
             return np.column_stack([1 - p, p])
-        return softmax(out, axis=1)
+        return _softmax(out)
 
     def predict(self, X):
         """Predicted labels, in the dtype of the labels seen in :meth:`fit`.
