@@ -388,6 +388,20 @@ def test_verbose_names_each_fit_and_2d_hint(capsys):
         clf.predict(X[0])  # one (T, F) sequence read as F-step univariate ones
 
 
+def test_epoch_table_is_only_built_when_verbose(capsys):
+    # skorch formats the table every epoch even when it prints nothing
+    from skorch.callbacks import PrintLog
+
+    X, y = _toy(n=30)
+    with mock.patch.object(PrintLog, "table", autospec=True) as table:
+        table.return_value = "header\n------\nrow"
+        SequenceClassifier(verbose=0, **FAST).fit(X, y)
+        assert table.call_count == 0
+        SequenceClassifier(verbose=1, **FAST).fit(X, y)
+        assert table.call_count == FAST["max_epochs"]
+    assert capsys.readouterr().out.count("row") == FAST["max_epochs"]
+
+
 def test_balanced_class_weight_when_a_class_is_absent_from_a_partial_fit():
     X, y = _toy(n=40)
     clf = SequenceClassifier(class_weight="balanced", **FAST)
