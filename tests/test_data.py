@@ -70,6 +70,30 @@ def test_collate_pads_to_batch_max_with_zeros():
         seqs.pad(maxlen=4)
 
 
+@pytest.mark.parametrize("ragged", [False, True])
+def test_dataset_batches_equal_collate_and_survive_pickling(ragged):
+    # one-length batches take a shortcut past collate: same tensors, same
+    # targets and weights, for shuffled, consecutive and one-sample batches
+    import pickle
+
+    import torch
+
+    rng = np.random.default_rng(0)
+    if ragged:
+        X = [rng.normal(size=(int(k), 3)) for k in rng.integers(1, 6, 20)]
+    else:
+        X = rng.normal(size=(20, 5, 3))
+    ds = SequenceDataset(check_sequences(X), np.arange(20) * 10, np.arange(20.0))
+    for idx in ([3, 1, 7], [4, 5, 6], [2], np.array([19, 0])):
+        for dataset in (ds, pickle.loads(pickle.dumps(ds))):
+            Xi, yi = dataset.batch(idx)
+            expected = collate(ds.seqs, idx)
+            assert torch.equal(Xi["x"], expected["x"])
+            assert torch.equal(Xi["lengths"], expected["lengths"])
+            assert yi.tolist() == [10 * i for i in idx]
+            assert Xi["sample_weight"].tolist() == [float(i) for i in idx]
+
+
 def test_bucket_batches_cover_every_sample_once_and_reduce_padding():
     rng = np.random.default_rng(0)
     lengths = np.clip(rng.lognormal(np.log(30), 0.8, size=2000).astype(int), 1, 400)
