@@ -292,3 +292,9 @@ def test_user_callbacks_see_every_event():
     clf.net_.callbacks_.append(("late", late))
     clf.partial_fit(X, y)
     assert events == {"train": 12, "grad": 12, "late": 1}
+    # an entry replaced in place (same length of the list) is seen too
+    replacement = Callback()
+    replacement.on_epoch_end = lambda net, **kwargs: events.update(["replaced"])
+    clf.net_.callbacks_[-1] = ("late", replacement)
+    clf.partial_fit(X, y)
+    assert events == {"train": 16, "grad": 16, "late": 1, "replaced": 1}

@@ -13,6 +13,7 @@ import contextlib
 import copy
 import functools
 import inspect
+import operator
 import os
 import sys
 import warnings
@@ -317,22 +318,23 @@ class _SeqNet(NeuralNet):
     def notify(self, method_name, **cb_kwargs):
         # skorch's notify, minus the calls to callbacks that do not implement
         # the event (most callbacks act once per epoch, notify runs three
-        # times per batch); the list is rebuilt when the callbacks change
+        # times per batch); the lists are rebuilt when the callbacks change
         getattr(self, method_name)(self, **cb_kwargs)
-        callbacks = [cb for _, cb in self.callbacks_]
+        current = self.callbacks_
         cache = self.__dict__.get("_notify_cache")
-        # the cache holds the callbacks it was built for, so that their ids
-        # cannot be reused by others while it lives
+        # the cache holds the (name, callback) entries it was built for, so
+        # that their ids cannot be reused by others while it lives; compared
+        # by identity in C (map over operator.is_)
         if (
             cache is None
-            or len(cache[0]) != len(callbacks)
-            or any(a is not b for a, b in zip(cache[0], callbacks))
+            or len(cache[0]) != len(current)
+            or not all(map(operator.is_, cache[0], current))
         ):
-            cache = self.__dict__["_notify_cache"] = (callbacks, {})
+            cache = self.__dict__["_notify_cache"] = (tuple(current), {})
         listeners = cache[1].get(method_name)
         if listeners is None:
             listeners = cache[1][method_name] = [
-                cb for cb in callbacks if _overrides(cb, method_name)
+                cb for _, cb in cache[0] if _overrides(cb, method_name)
             ]
         for cb in listeners:
             getattr(cb, method_name)(self, **cb_kwargs)
