@@ -434,8 +434,11 @@ class Seq2SeqEstimator(BaseSequenceNet):
 
     # -- prediction -------------------------------------------------------
     def _decode(self, seqs, attention=False):
-        """Internal token ids per sequence, input order, and with
-        ``attention`` their attention maps (None otherwise)."""
+        """Internal token ids per sequence, in input order, and attention maps.
+
+        The maps are copied out only with ``attention`` (else a list of None):
+        ``predict`` drops them.
+        """
         tokens = [None] * seqs.n_samples
         weights = [None] * seqs.n_samples
         batch_size = max(self.batch_size, _PREDICT_BATCH_SIZE)
