@@ -43,6 +43,7 @@ Usage: ``python benchmarks/bench_peers.py [--small] [--threads N]
 """
 
 import argparse
+import collections
 import json
 import os
 import subprocess
@@ -86,12 +87,8 @@ def best_of(fn, repeats):
     return min(timed(fn) for _ in range(repeats))
 
 
-class Paired(tuple):
-    """``(ours, peer, ratio)``: best seconds of each side, median ratio."""
-
-    ours = property(lambda self: self[0])
-    peer = property(lambda self: self[1])
-    ratio = property(lambda self: self[2])
+#: best seconds of each side and the median of the rounds' ratios ours / peer
+Paired = collections.namedtuple("Paired", ["ours", "peer", "ratio"])
 
 
 def paired(ours, peer, repeats, warmup=True):
@@ -110,7 +107,7 @@ def paired(ours, peer, repeats, warmup=True):
             t_peer.append(timed(peer))
             t_ours.append(timed(ours))
     ratio = float(np.median(np.array(t_ours) / np.array(t_peer)))
-    return Paired((min(t_ours), min(t_peer), ratio))
+    return Paired(min(t_ours), min(t_peer), ratio)
 
 
 def record(section, what, timing, target, note=""):
@@ -620,7 +617,7 @@ def _proba_in_process(cell, n_fit, n_pred, repeats):
         text=True,
         check=True,
     )
-    return Paired(json.loads(out.stdout.strip().splitlines()[-1]))
+    return Paired(*json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def section_proba(small):
@@ -650,11 +647,9 @@ def section_proba(small):
             _proba_in_process(cell, n_fit, n_pred, repeats) for _ in range(processes)
         ]
         timing = Paired(
-            (
-                min(r.ours for r in runs),
-                min(r.peer for r in runs),
-                float(np.median([r.ratio for r in runs])),
-            )
+            min(r.ours for r in runs),
+            min(r.peer for r in runs),
+            float(np.median([r.ratio for r in runs])),
         )
         per_process = ", ".join(f"{r.ratio:.2f}" for r in runs)
         record(

@@ -55,11 +55,21 @@ def collate(seqs, indices):
     ((2, 4, 3), [2, 4])
     """
     indices = np.asarray(indices, dtype=np.int64)
+    view = _uniform_view(seqs) if len(indices) > 1 else None
+    return _collate(seqs, indices, view)
+
+
+def _collate(seqs, indices, view, rows=None):
+    """:func:`collate` given ``_uniform_view(seqs)`` (or None) and, optionally,
+    ``indices`` as a tensor already (``SequenceDataset`` keeps both)."""
     n = len(indices)
-    view = _uniform_view(seqs) if n > 1 else None
-    if view is not None and not (
-        # consecutive rows stay a view (no copy) in ``pad``
-        indices[-1] - indices[0] == n - 1 and (np.diff(indices) == 1).all()
+    if (
+        view is not None
+        and n > 1
+        and not (
+            # consecutive rows stay a view (no copy) in ``pad``
+            indices[-1] - indices[0] == n - 1 and (np.diff(indices) == 1).all()
+        )
     ):
         # every sequence of one length, shuffled (training batches): whole
         # rows gathered by torch, in as few calls as possible (multi-threaded,
@@ -67,7 +77,7 @@ def collate(seqs, indices):
         # steps cost several times its own time in a tight loop, measured:
         # ds.batch 12 us alone, +85 us per step)
         return {
-            "x": view[torch.from_numpy(indices)],
+            "x": view[torch.from_numpy(indices) if rows is None else rows],
             "lengths": torch.full((n,), view.shape[1], dtype=torch.int64),
         }
     return {
@@ -141,23 +151,10 @@ class SequenceDataset(Dataset):
             Targets of the batch.
         """
         indices = np.asarray(indices, dtype=np.int64)
+        # one index tensor for inputs, targets and weights, and the one-length
+        # view built once per dataset (10-15 us of a training step)
         rows = torch.from_numpy(indices)
-        view = self._view
-        if (
-            view is not None
-            and len(indices) > 1
-            and indices[-1] - indices[0] != len(indices) - 1
-        ):
-            # one length, shuffled (training batches): the rows gathered by
-            # torch as collate gathers them, without its per-call set-up
-            # (10-15 us of a training step); consecutive rows go through
-            # collate, which keeps them a view
-            Xi = {
-                "x": view[rows],
-                "lengths": torch.full((len(rows),), view.shape[1], dtype=torch.int64),
-            }
-        else:
-            Xi = collate(self.seqs, indices)
+        Xi = _collate(self.seqs, indices, self._view, rows)
         if self.sample_weight is not None:
             Xi["sample_weight"] = self.sample_weight[rows]
         yi = None if self.y is None else self.y[rows]
