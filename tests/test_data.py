@@ -60,6 +60,28 @@ def test_kinds_and_round_trip():
     np.testing.assert_allclose(taken[1], ragged[0], rtol=1e-6)
 
 
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.arange(24.0).reshape(4, 3, 2),  # fixed: the common length is known
+        np.arange(6.0).reshape(2, 3),  # univariate
+        np.zeros((0, 3, 2)),  # no samples
+        [np.zeros((3, 2)), np.ones((1, 2)), np.ones((3, 2))],
+        [np.zeros((2, 2)), np.ones((2, 2))],  # ragged input of one length
+    ],
+)
+def test_offsets_and_common_length_match_the_lengths(X):
+    # computed when first read (and given by the 3-D path): the same values
+    # as a cumulative sum and a comparison of the lengths
+    seqs = check_sequences(X, ensure_min_samples=0)
+    lengths = seqs.lengths
+    np.testing.assert_array_equal(seqs.offsets, np.cumsum(lengths) - lengths)
+    common = int(lengths[0]) if len(set(lengths.tolist())) == 1 else None
+    assert seqs._uniform_length == common
+    for i, x in enumerate(X):
+        np.testing.assert_array_equal(seqs[i].reshape(np.shape(x)), x)
+
+
 def test_collate_pads_to_batch_max_with_zeros():
     seqs = check_sequences([np.ones((2, 3)), np.ones((5, 3)), np.ones((3, 3))])
     batch = collate(seqs, [0, 2])

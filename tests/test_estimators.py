@@ -244,6 +244,24 @@ def test_training_mode_is_set_as_skorch_sets_it():
     assert net.module_.training
 
 
+def test_fitted_network_waits_in_evaluation_mode_and_prediction_restores_modes():
+    # a fit leaves the network in evaluation mode; prediction evaluates with
+    # dropout off whatever mode a user left it in, and hands it back so
+    X, y = _toy()
+    clf = SequenceClassifier(**{**FAST, "dropout": 0.5}).fit(X, y)
+    module = clf.net_.module_
+    assert not any(m.training for m in module.modules())
+    expected = clf.predict_proba(X)
+    assert not any(m.training for m in module.modules())
+    module.train()
+    np.testing.assert_array_equal(clf.predict_proba(X), expected)
+    assert all(m.training for m in module.modules())
+    # a second fit (warm start) trains in training mode and ends evaluating
+    clf.set_params(warm_start=True, max_epochs=1).fit(X, y)
+    assert not any(m.training for m in clf.net_.module_.modules())
+    assert not np.allclose(clf.predict_proba(X), expected)
+
+
 def test_callbacks_parameter_is_not_mutated():
     from skorch.callbacks import EpochTimer
 

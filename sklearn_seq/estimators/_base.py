@@ -255,6 +255,26 @@ class _History(History):
 _MODULE_TRAIN = torch.nn.Module.train
 
 
+def _needs_mode(module, training):
+    """Whether ``module.train(training)`` would change or do anything.
+
+    True when a module of the tree is in the other mode, or overrides
+    ``train()`` (a user's module that, say, keeps its batch norm frozen
+    there, which must then run as torch would run it).
+    """
+    # a walk over the children dicts: nn.Module.modules() builds names and a
+    # memo set for every module (8 against 3 us for an LSTM classifier)
+    stack = [module]
+    while stack:
+        m = stack.pop()
+        if m is None:  # a child slot set to None
+            continue
+        if m.training is not training or type(m).train is not _MODULE_TRAIN:
+            return True
+        stack.extend(m._modules.values())
+    return False
+
+
 def _batch_len(batch):
     """Samples in a training or validation batch, as skorch's get_len counts."""
     X = batch[0] if isinstance(batch, tuple | list) else batch
@@ -366,10 +386,7 @@ class _SeqNet(NeuralNet):
         # frozen there), which then runs as skorch would run it
         for name in self._modules + self._criteria:
             module = getattr(self, name + "_")
-            if isinstance(module, torch.nn.Module) and any(
-                m.training is not training or type(m).train is not _MODULE_TRAIN
-                for m in module.modules()
-            ):
+            if isinstance(module, torch.nn.Module) and _needs_mode(module, training):
                 module.train(training)
 
     def infer(self, x, **fit_params):
@@ -1238,6 +1255,10 @@ class BaseSequenceNet(BaseEstimator):
         return self
 
     def _keep_net(self, net):
+        # the fitted network waits in evaluation mode, as it predicts
+        # (training steps set their own mode)
+        if _needs_mode(net.module_, False):
+            net.module_.eval()
         self.net_ = net
         self.n_epochs_ = len(net.history)
         # the generators' states, so that warm_start / partial_fit continue
@@ -1332,12 +1353,19 @@ class BaseSequenceNet(BaseEstimator):
             else contextlib.nullcontext()
         )
         was_training = module.training
-        module.eval()
+        # a fitted network is left in evaluation mode (``_keep_net``): the
+        # two walks of nn.Module.train over the tree (0.1 ms of a 20 ms
+        # prediction, cold) only run when a module is in training mode, or
+        # overrides train()
+        switch = _needs_mode(module, False)
+        if switch:
+            module.eval()
         try:
             with torch.inference_mode(), autocast, limit_torch_threads():
                 yield module
         finally:
-            module.train(was_training)
+            if switch:
+                module.train(was_training)
 
     def _batches(self, seqs, batch_size=None, check_finite=False, longest_first=False):
         """``(idx, x, lengths)`` batches of ``seqs`` on the network's device.
@@ -1405,7 +1433,7 @@ class BaseSequenceNet(BaseEstimator):
 
     def _predict_raw(self, X):
         """Raw network outputs for ``X`` (checked against fit), float32."""
-        check_is_fitted(self)
+        self._check_fitted()
         seqs = check_sequences(X, allow_nan=True)  # finiteness: per batch
         return self._forward(
             self._validate_X(seqs, reset=False, validated=True), check_finite=True
@@ -1440,6 +1468,13 @@ class BaseSequenceNet(BaseEstimator):
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "net_")
+
+    def _check_fitted(self):
+        # sklearn's check_is_fitted builds the estimator's tags before it
+        # asks __sklearn_is_fitted__ (0.05 ms of a 20 ms prediction, cold);
+        # a fitted estimator needs neither, an unfitted one gets its error
+        if not self.__sklearn_is_fitted__():
+            check_is_fitted(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from sklearn.base import TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import column_or_1d
 from skorch.callbacks import PassthroughScoring
 
 from sklearn_seq.data import PKBatchLoader
@@ -345,7 +345,7 @@ class SequenceEmbedder(TransformerMixin, _PooledSequenceNet):
         ndarray of shape (n_pairs,)
             Distances (in [0, 2] with ``normalize=True``).
         """
-        check_is_fitted(self)
+        self._check_fitted()
         X_a, X_b = _pair_input(X_pairs)
         emb_a, emb_b = self.transform(X_a), self.transform(X_b)
         if len(emb_a) != len(emb_b):
@@ -373,7 +373,7 @@ class SequenceEmbedder(TransformerMixin, _PooledSequenceNet):
         ndarray of shape (n_pairs,)
             Scores.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         return self.threshold_ - self.pair_distances(X_pairs)
 
     def predict(self, X_pairs):

@@ -6,7 +6,6 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils.validation import check_is_fitted
 
 from sklearn_seq.data._seq2seq import Seq2SeqDataset
 from sklearn_seq.estimators._base import (
@@ -489,7 +488,7 @@ class Seq2SeqEstimator(BaseSequenceNet):
             end-of-sequence token removed): int64 token id arrays, or strings
             when ``y`` held strings in :meth:`fit`.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         tokens, _ = self._decode(self._source(X, reset=False))
         return self._to_output(tokens)
 
@@ -513,7 +512,7 @@ class Seq2SeqEstimator(BaseSequenceNet):
         ValueError
             When the estimator has ``attention=None``.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         if self.net_.module_.attention is None:
             raise ValueError(
                 "predict_attention needs an attention model; this "

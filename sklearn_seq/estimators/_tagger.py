@@ -5,7 +5,7 @@
 import numpy as np
 import torch
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import _check_sample_weight
 
 from sklearn_seq.estimators._base import (
     BaseSequenceNet,
@@ -589,7 +589,7 @@ class SequenceTagger(BaseSequenceNet):
     # -- predict ----------------------------------------------------------
     def _run(self, X, what):
         """Decoded tag ids or marginals of every sequence, in input order."""
-        check_is_fitted(self)
+        self._check_fitted()
         seqs, extra = self._check_X(X, reset=False)
         net = self.net_
         module = net.module_

@@ -9,6 +9,7 @@ indexing, never sample by sample.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -52,13 +53,22 @@ class Sequences:
     lengths: np.ndarray
     kind: str
 
-    def __post_init__(self):
-        self.offsets = np.zeros(len(self.lengths), dtype=np.int64)
+    # ``offsets`` and the common length are computed when first read: a
+    # prediction on a 3-D array needs neither the cumulative sum nor the
+    # comparison (0.1 ms of a 20 ms prediction, with cold caches)
+    @cached_property
+    def offsets(self):
+        """Position of each sequence's first step in ``values``."""
+        offsets = np.zeros(len(self.lengths), dtype=np.int64)
         if len(self.lengths) > 1:
-            np.cumsum(self.lengths[:-1], out=self.offsets[1:])
+            np.cumsum(self.lengths[:-1], out=offsets[1:])
+        return offsets
+
+    @cached_property
+    def _uniform_length(self):
         # the common length when all sequences share one, else None
         uniform = len(self.lengths) and (self.lengths == self.lengths[0]).all()
-        self._uniform_length = int(self.lengths[0]) if uniform else None
+        return int(self.lengths[0]) if uniform else None
 
     @property
     def n_samples(self):
@@ -282,6 +292,8 @@ def _cast(values, dtype, lengths, input_name):
     Without the check, a finite float64 above float32's range (3.4e38) turns
     into inf and is reported as "NaN or inf".
     """
+    if values.dtype == dtype:  # nothing to cast (nor the errstate's cost)
+        return values
     try:
         with np.errstate(over="raise"):
             return values.astype(dtype, copy=False)
@@ -464,7 +476,9 @@ def _check_array(X, input_name, dtype):
         )
     lengths = np.full(n, t, dtype=np.int64)
     values = _cast(X.reshape(n * t, f), dtype, lengths, input_name)
-    return Sequences(np.ascontiguousarray(values), lengths, kind)
+    seqs = Sequences(np.ascontiguousarray(values), lengths, kind)
+    seqs._uniform_length = int(t) if n else None  # known: no comparison
+    return seqs
 
 
 def _check_list(X, input_name, dtype):
