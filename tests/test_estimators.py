@@ -262,6 +262,45 @@ def test_fitted_network_waits_in_evaluation_mode_and_prediction_restores_modes()
     assert not np.allclose(clf.predict_proba(X), expected)
 
 
+def test_training_step_without_closure_matches_skorchs_closure():
+    # torch's optimizers (but LBFGS) step without skorch's closure: the same
+    # steps in the same order, so the same weights and losses to the bit
+    from sklearn_seq.estimators._base import _SeqNet
+
+    X, y = _toy()
+    calls = []
+    ours = SequenceClassifier(**FAST).fit(X, y)
+    closure_free = _SeqNet._closure_free_optimizer
+
+    def spy(self):  # None: skorch's train_step, with its closure
+        calls.append(closure_free(self))
+
+    with mock.patch.object(_SeqNet, "_closure_free_optimizer", spy):
+        skorchs = SequenceClassifier(**FAST).fit(X, y)
+    assert calls and all(isinstance(o, torch.optim.Adam) for o in calls)
+    for a, b in zip(ours.net_.module_.parameters(), skorchs.net_.module_.parameters()):
+        assert torch.equal(a, b)
+    assert ours.history_[:, "train_loss"] == skorchs.history_[:, "train_loss"]
+
+
+def test_optimizers_that_need_the_closure_get_it():
+    X, y = _toy()
+    closures = []
+
+    class NeedsClosure(torch.optim.SGD):  # as sharpness-aware optimizers do
+        def step(self, closure=None):
+            if closure is None:
+                raise AssertionError("no closure")
+            closures.append(closure)
+            return super().step(closure)
+
+    clf = SequenceClassifier(**{**FAST, "optimizer": NeedsClosure}).fit(X, y)
+    assert len(closures) == sum(len(h["batches"]) for h in clf.history_)
+    lbfgs = SequenceClassifier(**{**FAST, "optimizer": torch.optim.LBFGS, "lr": 0.1})
+    lbfgs.fit(X, y)
+    assert np.isfinite(lbfgs.history_[-1, "train_loss"])
+
+
 def test_callbacks_parameter_is_not_mutated():
     from skorch.callbacks import EpochTimer
 
