@@ -20,7 +20,7 @@ figures depend on the machine, and on a shared CPU they are only indicative).
    vs the module's ``greedy`` / ``beam_search`` under ``inference_mode``.
 4. ``SequenceClassifier.predict_proba`` for every cell vs a raw
    ``inference_mode`` forward of its own fitted module over the same batches,
-   in 3 fresh processes per cell (a whole process's timings of one side can
+   in 5 fresh processes per cell (a whole process's timings of one side can
    shift by up to 17 %): the median of the processes' median ratios.
 
 The plain loops are ``benchmarks/_twins.py``'s (Adam, shuffled random batches
@@ -624,10 +624,11 @@ def section_proba(small):
     # A 20-600 ms prediction shifts as a whole from one process to the next:
     # the same transformer call measured 1.00-1.17 in separate processes,
     # ours slower in every round of one process and level in the next (and
-    # ours's best round faster than the peer's in the 1.17 process). So each
-    # row is the median over 3 fresh processes of their median paired ratio.
+    # ours's best round faster than the peer's in the 1.17 process); the rnn
+    # call 0.97-1.08 in 8 processes of one commit (median 1.01). So each row
+    # is the median over 5 fresh processes of their median paired ratio.
     n_fit, n_pred, repeats, processes = (
-        (128, 512, 3, 1) if small else (256, 2048, 15, 3)
+        (128, 512, 3, 1) if small else (256, 2048, 15, 5)
     )
     print(
         f"[4. predict_proba] {n_pred} sequences of 50 x 8, hidden 64, batches of "
