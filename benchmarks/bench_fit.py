@@ -277,7 +277,8 @@ def main():
         bench_predict(X, y, repeats=2)
         bench_layer_norm(n=500, t=30, f=8, epochs=1, repeats=1)
     else:
-        # 25 rounds: with 15 the median moved by 0.02 between runs of one commit
+        # 25 rounds: with 15 the median moved by up to 0.02 between runs of one
+        # commit
         X, y = bench_fixed(n=4000, t=50, f=8, epochs=2, repeats=25)
         bench_ragged(n=3000, f=8, epochs=1, repeats=2)
         bench_predict(X, y, repeats=3)
