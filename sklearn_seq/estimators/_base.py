@@ -1393,7 +1393,7 @@ class BaseSequenceNet(BaseEstimator):
         amp_dtype = getattr(net, "amp_dtype", None)
         autocast = (
             torch.autocast("cuda", dtype=amp_dtype)
-            if str(net.device).startswith("cuda") and amp_dtype is not None
+            if amp_dtype is not None and str(net.device).startswith("cuda")
             else contextlib.nullcontext()
         )
         was_training = module.training

@@ -391,22 +391,24 @@ def check_sequences(
     ...
     sklearn_seq.exceptions.SequenceValidationError: X[1] has 4 features per step, ...
     """
-    if X is None:
-        raise TypeError(f"{input_name} must be sequences, got None.")
-    if isinstance(X, str | bytes):
-        _fail(
-            f"{input_name} is a single string; pass a list of sequences. Raw "
-            "text goes through sklearn_seq.preprocessing.TextVectorizer."
-        )
-    if hasattr(X, "detach") and hasattr(X, "cpu"):  # a torch tensor
-        X = X.detach().cpu().numpy()
-    if hasattr(X, "tocsr") or hasattr(X, "toarray"):
-        raise TypeError(
-            f"Sparse data was passed for {input_name}, but dense data is required. "
-            "Use '.toarray()' to convert to a dense numpy array."
-        )
-    if not isinstance(X, np.ndarray | list | tuple) and hasattr(X, "__array__"):
-        X = np.asarray(X)
+    # a plain array (the common case) needs none of the conversions below
+    if not (type(X) is np.ndarray and X.dtype != object):
+        if X is None:
+            raise TypeError(f"{input_name} must be sequences, got None.")
+        if isinstance(X, str | bytes):
+            _fail(
+                f"{input_name} is a single string; pass a list of sequences. Raw "
+                "text goes through sklearn_seq.preprocessing.TextVectorizer."
+            )
+        if hasattr(X, "detach") and hasattr(X, "cpu"):  # a torch tensor
+            X = X.detach().cpu().numpy()
+        if hasattr(X, "tocsr") or hasattr(X, "toarray"):
+            raise TypeError(
+                f"Sparse data was passed for {input_name}, but dense data is required. "
+                "Use '.toarray()' to convert to a dense numpy array."
+            )
+        if not isinstance(X, np.ndarray | list | tuple) and hasattr(X, "__array__"):
+            X = np.asarray(X)
     if isinstance(X, np.ndarray) and X.dtype != object:
         seqs = _check_array(X, input_name, dtype)
     else:
@@ -474,7 +476,8 @@ def _check_array(X, input_name, dtype):
             f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
             f"of 1 is required: {input_name} has 0 features per step."
         )
-    lengths = np.full(n, t, dtype=np.int64)
+    lengths = np.empty(n, dtype=np.int64)
+    lengths.fill(t)  # np.full, without its Python layer
     values = _cast(X.reshape(n * t, f), dtype, lengths, input_name)
     seqs = Sequences(np.ascontiguousarray(values), lengths, kind)
     seqs._uniform_length = int(t) if n else None  # known: no comparison
